@@ -1,0 +1,47 @@
+/**
+ * Messages between the engine and whoever drives it across a port (the app's
+ * utility process, a worker). Plain data only; validate with the guards here
+ * on receipt, since a port is a trust boundary.
+ */
+import type { SocketAddress } from './capture-record';
+import type { CannedResponse, FieldError } from './canned-response';
+import type { RecordBatch } from './record-batch';
+
+export interface EngineStats {
+  connectionsAccepted: number;
+  connectionsOpen: number;
+  /** Connections that closed before sending a complete byte of a request (counted, not recorded). */
+  connectionsWithoutRequest: number;
+  requests: number;
+  malformedRequests: number;
+  recordsDelivered: number;
+  batchesDelivered: number;
+  bytesRead: number;
+  bytesSent: number;
+  /** Times accepting paused because of EMFILE/ENFILE/ENOBUFS/ENOMEM or the connection cap. */
+  acceptPauses: number;
+  /** Unexpected internal errors contained to one connection. */
+  internalErrors: number;
+}
+
+export type EngineEvent =
+  | { type: 'listening'; listeners: SocketAddress[] }
+  | { type: 'records'; batch: RecordBatch }
+  | { type: 'response-set'; ok: true }
+  | { type: 'response-set'; ok: false; errors: FieldError[] }
+  | { type: 'stats'; stats: EngineStats }
+  | { type: 'error'; message: string; code: string | null }
+  | { type: 'stopped' };
+
+export type EngineCommand =
+  | { type: 'set-response'; response: CannedResponse }
+  | { type: 'get-stats' }
+  | { type: 'stop' };
+
+/** Shape check for a command arriving over a port (the payload is validated separately). */
+export function isEngineCommand(value: unknown): value is EngineCommand {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = (value as { type?: unknown }).type;
+  if (t === 'get-stats' || t === 'stop') return true;
+  return t === 'set-response' && 'response' in value;
+}

@@ -1,0 +1,43 @@
+// Lint rules that keep the architecture honest, on top of typescript-eslint's
+// recommended set. Import direction between folders is enforced by tsconfig
+// project references (a wrong import fails the build); these rules add what
+// the compiler cannot see.
+import tseslint from 'typescript-eslint';
+
+const NODE_NETWORKING = ['net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'http2', 'node:http2',
+  'dgram', 'node:dgram', 'tls', 'node:tls'];
+
+export default tseslint.config(
+  { ignores: ['build/**', 'dist/**', 'node_modules/**', 'bench/out/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Product code never opens a socket through Node's networking modules: the engine owns every socket.
+    files: ['common/**/*.ts', 'native-bridge/**/*.ts', 'server/**/*.ts', 'cli/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/test-*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...NODE_NETWORKING.map((name) => ({ name, message: 'The product opens sockets only through native-bridge.' })),
+          { name: 'electron', message: 'Code that runs under Node must not import electron (it triggers the binary download).' },
+        ],
+      }],
+    },
+  },
+  {
+    // common/ is plain data shared by every process: no Node, no DOM.
+    files: ['common/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'koffi', 'electron', 'react'], message: 'common/ has no runtime dependencies.' }] }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
