@@ -18,6 +18,8 @@ export interface EngineStats {
   batchesDelivered: number;
   bytesRead: number;
   bytesSent: number;
+  /** Sends the kernel took only part of (the rest waited for EPOLLOUT). */
+  partialSends: number;
   /** Times accepting paused because of EMFILE/ENFILE/ENOBUFS/ENOMEM or the connection cap. */
   acceptPauses: number;
   /** Unexpected internal errors contained to one connection. */

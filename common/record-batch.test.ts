@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeRecordBatch, isRecordBatch, latin1, RecordBatchBuilder, type RecordParts } from './record-batch';
+
+const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+
+function parts(overrides: Partial<RecordParts>): RecordParts {
+  const raw = enc('GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Case: V\xe9\r\n\r\n');
+  return {
+    id: 1, connectionId: 7, requestOnConnection: 2,
+    listener: { family: 'IPv4', address: '127.0.0.1', port: 8080 },
+    peer: { family: 'IPv6', address: '::1', port: 5555 },
+    raw, rawFrom: 0, rawTo: raw.length, rawLength: raw.length, headLength: raw.length,
+    bodyInRaw: true, body: null, bodyFrom: 0, bodyKept: 0, bodyLength: 0,
+    status: 200, error: null, errorDetail: null,
+    accepted: 1000.5, firstByte: 1001.25, headComplete: 1001.5, bodyComplete: 1001.5, responseWritten: 1002,
+    methodStart: 0, methodEnd: 3, targetStart: 4, targetEnd: 10, version: 11,
+    headerCount: 2, headerOffsets: [21, 25, 27, 28, 30, 36, 38, 40],
+    trailers: null,
+    ...overrides,
+  };
+}
+
+test('a batch round-trips every field, headers through their offsets', () => {
+  const b = new RecordBatchBuilder(16, 1);
+  const raw2 = enc('xxPOST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabcyy');
+  b.add(parts({}));
+  b.add(parts({
+    id: 2, raw: raw2, rawFrom: 2, rawTo: raw2.length - 2, rawLength: 42, headLength: 39,
+    bodyKept: 3, bodyLength: 3, status: null, error: 'connection-reset', errorDetail: 'read failed: ECONNRESET',
+    headComplete: null, bodyComplete: null, responseWritten: null,
+    methodStart: 0, methodEnd: 4, targetStart: 5, targetEnd: 7, version: 10,
+    headerCount: 1, headerOffsets: [18, 32, 34, 35],
+  }));
+  b.add(parts({
+    id: 3, bodyInRaw: false, body: enc('--decoded--'), bodyFrom: 2, bodyKept: 7, bodyLength: 100,
+    trailers: [['X-Trailer', 'done']], methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: [],
+    error: 'bad-request-line', errorDetail: 'nope', status: 400,
+  }));
+  const batch = b.take();
+  assert.ok(isRecordBatch(batch));
+  assert.equal(batch.count, 3);
+  const [r1, r2, r3] = decodeRecordBatch(batch);
+  assert.ok(r1 && r2 && r3);
+  assert.equal(r1.method, 'GET');
+  assert.equal(r1.target, '/a?b=1');
+  assert.equal(r1.version, 'HTTP/1.1');
+  assert.deepEqual(r1.headers, [['Host', 'x'], ['X-Case', 'V\xe9']]);
+  assert.deepEqual(r1.peer, { family: 'IPv6', address: '::1', port: 5555 });
+  assert.deepEqual(r1.listener, { family: 'IPv4', address: '127.0.0.1', port: 8080 });
+  assert.deepEqual(r1.timestamps, { accepted: 1000.5, firstByte: 1001.25, headComplete: 1001.5, bodyComplete: 1001.5, responseWritten: 1002 });
+  assert.equal(r1.status, 200);
+  assert.equal(r1.error, null);
+
+  assert.equal(latin1(r2.raw, 0, r2.raw.length), 'POST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc');
+  assert.equal(r2.version, 'HTTP/1.0');
+  assert.deepEqual(r2.headers, [['Content-Length', '3']]);
+  assert.equal(Buffer.from(r2.body).toString(), 'abc');
+  assert.equal(r2.status, null);
+  assert.equal(r2.error, 'connection-reset');
+  assert.equal(r2.errorDetail, 'read failed: ECONNRESET');
+  assert.equal(r2.timestamps.responseWritten, null);
+
+  assert.equal(Buffer.from(r3.body).toString(), 'decoded');
+  assert.equal(r3.bodyLength, 100);
+  assert.equal(r3.bodyTruncated, true);
+  assert.deepEqual(r3.trailers, [['X-Trailer', 'done']]);
+  assert.equal(r3.method, '');
+  assert.equal(r3.version, '');
+  assert.equal(r3.error, 'bad-request-line');
+});
+
+test('a batch survives structured clone (the way it crosses a port)', () => {
+  const b = new RecordBatchBuilder();
+  b.add(parts({}));
+  const cloned = structuredClone(b.take());
+  assert.ok(isRecordBatch(cloned));
+  assert.deepEqual(decodeRecordBatch(cloned)[0]!.headers, [['Host', 'x'], ['X-Case', 'V\xe9']]);
+});
+
+test('isRecordBatch refuses look-alikes', () => {
+  assert.equal(isRecordBatch(null), false);
+  assert.equal(isRecordBatch({ kind: 'sockeye-record-batch', version: 2, count: 0, bytes: new Uint8Array(), nums: new Float64Array(), strings: [] }), false);
+  assert.equal(isRecordBatch({ kind: 'sockeye-record-batch', version: 1, count: 0, bytes: [], nums: new Float64Array(), strings: [] }), false);
+});
+
+test('latin1 maps every byte to one character', () => {
+  const all = new Uint8Array(256).map((_, i) => i);
+  const s = latin1(all, 0, 256);
+  assert.equal(s.length, 256);
+  for (let i = 0; i < 256; i++) assert.equal(s.charCodeAt(i), i);
+  const big = new Uint8Array(20000).fill(65);
+  assert.equal(latin1(big, 0, big.length), 'A'.repeat(20000));
+});

@@ -1,0 +1,916 @@
+/**
+ * The capture engine: an HTTP/1.1 server on raw Linux syscalls.
+ *
+ * One level-triggered epoll set holds the listeners and every client socket.
+ * The readiness source (koffi's libuv poll, or a worker fallback) calls
+ * onReady when epfd has events; onReady drains them with epoll_wait(…, 0), so
+ * the Node event loop stays free for timers and messages.
+ *
+ * Each request becomes a capture record (common/record-batch RecordParts),
+ * handed to the CaptureBatcher once its answer has been written. Well-formed
+ * requests get the canned response; malformed ones get their 4xx, are still
+ * recorded with an error code, and their connection is closed.
+ */
+import type { SocketAddress, CaptureErrorCode } from '../common/capture-record';
+import { CAPTURE_ERROR_STATUS } from '../common/capture-record';
+import {
+  DEFAULT_CANNED_RESPONSE, formatFieldErrors, validateCannedResponse, type CannedResponse, type Validated,
+} from '../common/canned-response';
+import type { RecordParts } from '../common/record-batch';
+import type { EngineStats } from '../common/wire-messages';
+import {
+  close as closeFd, decodeSockaddr, epoll_create1, epoll_ctl, epoll_wait, epollEventFd, epollEventMask, getsockname,
+  openListener, setsockoptInt, shutdown, tryAccept4, tryRead, trySend, createReadinessSource, SyscallError,
+  EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_SIZE, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, SHUT_WR, SOL_SOCKET, SO_SNDBUF, IPPROTO_TCP, TCP_NODELAY,
+  SOCKADDR_STORAGE_SIZE, EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED,
+  type ReadinessKind, type ReadinessSource,
+} from '../native-bridge';
+import { parseRequestHead } from './http/request-parser';
+import { ChunkedDecoder } from './http/chunked-decoder';
+import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadSketch, type RequestHead } from './http/parse-types';
+import { buildErrorResponse, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
+import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
+import type { CaptureSink } from './capture-sink';
+import { Connection, type InFlightRequest } from './connection';
+
+/** Bytes read per read(2). Larger reads amortise the FFI call; a short read means the socket is drained. */
+export const READ_CHUNK_BYTES = 64 * 1024;
+/** epoll events taken per epoll_wait. */
+export const MAX_EVENTS = 512;
+/** epoll_wait rounds per readiness callback before yielding to the event loop (the rest is reported again). */
+export const MAX_DRAIN_ROUNDS = 8;
+/** Body bytes kept per record (raw and decoded); the full length is always counted. */
+export const DEFAULT_CAPTURE_BODY_BYTES = 1024 * 1024;
+/** Largest request body accepted before 413 (bodies are streamed, not held, so this can be large). */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** A head must complete this long after its first byte, or 408. */
+export const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
+/** A body that receives nothing for this long gets 408 and is closed. */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+/** A keep-alive connection with no request in progress is closed after this long. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+/** How long accepting pauses after EMFILE-like failures or at the connection cap. */
+export const ACCEPT_BACKOFF_MS = 100;
+/** Past this much unsent output a connection is not read until it drains (a client that never reads). */
+export const MAX_OUTPUT_QUEUE_BYTES = 4 * 1024 * 1024;
+/** Lingering close (RFC 9112 §9.6): how long and how much to drain after our last answer. */
+export const LINGER_MS = 2_000;
+export const LINGER_MAX_BYTES = 1024 * 1024;
+/** A partial head without a new line ending is re-parsed only when it grows past another multiple of this. */
+export const HEAD_RESCAN_STEP = 1024;
+/** How often timeouts are checked. */
+export const SWEEP_INTERVAL_MS = 250;
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface EngineOptions {
+  listen: ListenAddress[];
+  sink: CaptureSink;
+  response?: CannedResponse;
+  captureBodyBytes?: number;
+  maxBodyBytes?: number;
+  headLimits?: Partial<HeadLimits>;
+  maxConnections?: number;
+  headTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  batchIntervalMs?: number;
+  batchMaxRecords?: number;
+  readiness?: ReadinessKind | 'auto';
+  /** SO_SNDBUF for accepted sockets (the kernel default when unset); small values exercise partial sends. */
+  socketSendBufferBytes?: number;
+  /** Unexpected internal problems (a bug contained to one connection, a throwing sink). */
+  onInternalError?: (err: unknown) => void;
+}
+
+/** A bad engine option, refused before anything is opened. */
+export class EngineConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineConfigError';
+  }
+}
+
+interface Listener {
+  fd: number;
+  address: SocketAddress;
+  polling: boolean;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+type HeadFields = Pick<RecordParts, 'methodStart' | 'methodEnd' | 'targetStart' | 'targetEnd' | 'version' | 'headerCount' | 'headerOffsets'>;
+
+/** The parsed view of a record: offsets into its raw bytes, or "nothing parsed". */
+function headFields(head: HeadSketch | null): HeadFields {
+  if (!head) return { methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: [] };
+  return {
+    methodStart: head.methodStart, methodEnd: head.methodEnd, targetStart: head.targetStart, targetEnd: head.targetEnd,
+    version: head.version, headerCount: head.headerCount, headerOffsets: head.headerOffsets,
+  };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new EngineConfigError(`${name} must be a positive whole number, got ${String(value)}`);
+  }
+  return value;
+}
+
+export class Engine {
+  readonly listeners: SocketAddress[];
+  readonly readinessKind: ReadinessKind;
+
+  private readonly epfd: number;
+  private readonly listenerByFd = new Map<number, Listener>();
+  private readonly connections = new Map<number, Connection>();
+  private readonly readiness: ReadinessSource;
+  private readonly batcher: CaptureBatcher;
+  private readonly events = Buffer.alloc(MAX_EVENTS * EPOLL_EVENT_SIZE);
+  private readonly scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  private readonly peerBuffer = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
+  private readonly sweepTimer: NodeJS.Timeout;
+  private acceptResumeTimer: NodeJS.Timeout | null = null;
+
+  private response: CannedResponse;
+  private variants: ResponseVariants;
+  private variantsSecond: number;
+
+  private readonly captureBodyBytes: number;
+  private readonly maxBodyBytes: number;
+  private readonly headLimits: HeadLimits;
+  private readonly maxConnections: number;
+  private readonly headTimeoutMs: number;
+  private readonly bodyTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly socketSendBufferBytes: number | null;
+  private readonly onInternalError: (err: unknown) => void;
+
+  private nextRecordId = 1;
+  private nextConnectionId = 1;
+  private stopped = false;
+  private readonly counters = {
+    connectionsAccepted: 0, connectionsWithoutRequest: 0, requests: 0, malformedRequests: 0,
+    bytesRead: 0, bytesSent: 0, partialSends: 0, acceptPauses: 0, internalErrors: 0,
+  };
+
+  /**
+   * Open every listener and start serving. Throws EngineConfigError for a bad
+   * option and SyscallError (e.g. EADDRINUSE) when a listener cannot be
+   * opened; nothing stays open after a throw.
+   */
+  static start(options: EngineOptions): Engine {
+    return new Engine(options);
+  }
+
+  private constructor(options: EngineOptions) {
+    if (!Array.isArray(options.listen) || options.listen.length === 0) {
+      throw new EngineConfigError('at least one listen address is needed');
+    }
+    if (!options.sink || typeof options.sink.deliver !== 'function') {
+      throw new EngineConfigError('a capture sink with deliver(batch) is needed');
+    }
+    const checked = validateCannedResponse(options.response ?? DEFAULT_CANNED_RESPONSE);
+    if (!checked.ok) throw new EngineConfigError(`invalid response: ${formatFieldErrors(checked.errors)}`);
+    this.response = checked.value;
+    this.variantsSecond = Math.floor(Date.now() / 1000);
+    this.variants = buildResponseVariants(this.response, Date.now());
+
+    this.captureBodyBytes = options.captureBodyBytes === 0 ? 0
+      : positiveInteger('captureBodyBytes', options.captureBodyBytes, DEFAULT_CAPTURE_BODY_BYTES);
+    this.maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+    this.maxConnections = positiveInteger('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+    this.headTimeoutMs = positiveInteger('headTimeoutMs', options.headTimeoutMs, DEFAULT_HEAD_TIMEOUT_MS);
+    this.bodyTimeoutMs = positiveInteger('bodyTimeoutMs', options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
+    this.idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS);
+    this.socketSendBufferBytes = options.socketSendBufferBytes === undefined ? null
+      : positiveInteger('socketSendBufferBytes', options.socketSendBufferBytes, 0);
+    const hl = options.headLimits ?? {};
+    this.headLimits = {
+      maxRequestLineBytes: positiveInteger('maxRequestLineBytes', hl.maxRequestLineBytes, DEFAULT_HEAD_LIMITS.maxRequestLineBytes),
+      maxHeaderSectionBytes: positiveInteger('maxHeaderSectionBytes', hl.maxHeaderSectionBytes, DEFAULT_HEAD_LIMITS.maxHeaderSectionBytes),
+      maxHeaderCount: positiveInteger('maxHeaderCount', hl.maxHeaderCount, DEFAULT_HEAD_LIMITS.maxHeaderCount),
+    };
+    this.onInternalError = options.onInternalError ?? ((err) => process.emitWarning(`sockeye engine: ${String(err)}`));
+    this.batcher = new CaptureBatcher(
+      options.sink,
+      positiveInteger('batchIntervalMs', options.batchIntervalMs, DEFAULT_BATCH_INTERVAL_MS),
+      positiveInteger('batchMaxRecords', options.batchMaxRecords, DEFAULT_BATCH_MAX_RECORDS),
+      (err) => this.internalError(err),
+    );
+
+    const opened: number[] = [];
+    let epfd = -1;
+    try {
+      epfd = epoll_create1();
+      const listeners: SocketAddress[] = [];
+      for (const { host, port } of options.listen) {
+        let fd: number;
+        try {
+          // An IPv6 wildcard listener is dual-stack; an explicit ::1 is IPv6 only anyway.
+          fd = openListener(host, port);
+        } catch (err) {
+          if (err instanceof TypeError) throw new EngineConfigError(err.message);
+          throw err;
+        }
+        opened.push(fd);
+        const address = getsockname(fd);
+        listeners.push(address);
+        this.listenerByFd.set(fd, { fd, address, polling: true });
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
+      }
+      this.listeners = listeners;
+      this.readiness = createReadinessSource(epfd, options.readiness ?? 'auto');
+    } catch (err) {
+      for (const fd of opened) closeFd(fd);
+      if (epfd >= 0) closeFd(epfd);
+      throw err;
+    }
+    this.epfd = epfd;
+    this.readinessKind = this.readiness.kind;
+    this.readiness.start(() => this.onReady());
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** The response answered from now on. Invalid input changes nothing and returns every problem. */
+  setResponse(input: unknown): Validated<CannedResponse> {
+    const checked = validateCannedResponse(input);
+    if (checked.ok) {
+      this.response = checked.value;
+      this.variants = buildResponseVariants(this.response, Date.now());
+      this.variantsSecond = Math.floor(Date.now() / 1000);
+    }
+    return checked;
+  }
+
+  getResponse(): CannedResponse {
+    return this.response;
+  }
+
+  stats(): EngineStats {
+    return {
+      ...this.counters,
+      connectionsOpen: this.connections.size,
+      recordsDelivered: this.batcher.delivered,
+      batchesDelivered: this.batcher.batches,
+    };
+  }
+
+  /**
+   * Stop serving: requests in progress are recorded as closed, every
+   * descriptor the engine opened is closed, and the last batch is delivered
+   * before the promise resolves. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    if (this.acceptResumeTimer) clearTimeout(this.acceptResumeTimer);
+    // Close the poll handle before its fd (koffi/libuv requirement).
+    this.readiness.close();
+    const t = now();
+    for (const c of [...this.connections.values()]) this.closeConnection(c, t, 'connection-closed', 'the engine stopped');
+    for (const l of this.listenerByFd.values()) closeFd(l.fd);
+    this.listenerByFd.clear();
+    closeFd(this.epfd);
+    this.batcher.flush();
+  }
+
+  // ───────────────────────────── event loop ─────────────────────────────
+
+  private onReady(): void {
+    if (this.stopped) return;
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      let n: number;
+      try {
+        n = epoll_wait(this.epfd, this.events, 0);
+      } catch (err) {
+        this.internalError(err);
+        return;
+      }
+      if (n === 0) return;
+      const t = now();
+      this.refreshVariants(t);
+      for (let i = 0; i < n; i++) {
+        const fd = epollEventFd(this.events, i);
+        const mask = epollEventMask(this.events, i);
+        const listener = this.listenerByFd.get(fd);
+        if (listener) {
+          this.acceptAll(listener, t);
+          continue;
+        }
+        const c = this.connections.get(fd);
+        if (!c) continue;
+        try {
+          if (mask & EPOLLOUT) this.onWritable(c, t);
+          if (!c.closed && mask & (EPOLLIN | EPOLLHUP | EPOLLERR)) this.onReadable(c, t);
+        } catch (err) {
+          this.internalError(err);
+          if (!c.closed) this.closeConnection(c, t, 'connection-closed', 'internal error');
+        }
+      }
+      if (n < MAX_EVENTS) return;
+    }
+  }
+
+  /** Keep the Date field current: variants are rebuilt at most once per second. */
+  private refreshVariants(t: number): void {
+    const second = Math.floor(t / 1000);
+    if (second !== this.variantsSecond) {
+      this.variantsSecond = second;
+      this.variants = buildResponseVariants(this.response, t);
+    }
+  }
+
+  private acceptAll(l: Listener, t: number): void {
+    while (this.connections.size < this.maxConnections) {
+      let fd: number | null;
+      try {
+        fd = tryAccept4(l.fd, this.peerBuffer);
+      } catch (err) {
+        if (err instanceof SyscallError) {
+          if (err.errno === ECONNABORTED) continue;
+          if (err.errno === EMFILE || err.errno === ENFILE || err.errno === ENOBUFS || err.errno === ENOMEM) {
+            this.pauseAccepting();
+            return;
+          }
+        }
+        this.internalError(err);
+        return;
+      }
+      if (fd === null) return;
+      const peer = decodeSockaddr(this.peerBuffer);
+      const c = new Connection(fd, this.nextConnectionId++, l.address, peer, t);
+      this.counters.connectionsAccepted++;
+      this.connections.set(fd, c);
+      try {
+        // Answers are written whole; Nagle would only delay the tail of a large or pipelined answer.
+        setsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+        if (this.socketSendBufferBytes !== null) setsockoptInt(fd, SOL_SOCKET, SO_SNDBUF, this.socketSendBufferBytes);
+        epoll_ctl(this.epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
+        c.interest = EPOLLIN;
+      } catch (err) {
+        this.internalError(err);
+        this.connections.delete(fd);
+        closeFd(fd);
+      }
+    }
+    this.pauseAccepting();
+  }
+
+  /**
+   * Stop watching the listeners for a back-off period: with no descriptors
+   * left (EMFILE) or at the connection cap, a level-triggered listener would
+   * otherwise wake us in a tight loop.
+   */
+  private pauseAccepting(): void {
+    if (this.acceptResumeTimer || this.stopped) return;
+    this.counters.acceptPauses++;
+    for (const l of this.listenerByFd.values()) {
+      if (l.polling) {
+        epoll_ctl(this.epfd, EPOLL_CTL_DEL, l.fd, 0);
+        l.polling = false;
+      }
+    }
+    this.acceptResumeTimer = setTimeout(() => {
+      this.acceptResumeTimer = null;
+      if (this.stopped) return;
+      for (const l of this.listenerByFd.values()) {
+        if (!l.polling) {
+          epoll_ctl(this.epfd, EPOLL_CTL_ADD, l.fd, EPOLLIN);
+          l.polling = true;
+        }
+      }
+    }, ACCEPT_BACKOFF_MS);
+  }
+
+  private onReadable(c: Connection, t: number): void {
+    let n: number | null;
+    try {
+      n = tryRead(c.fd, this.scratch, READ_CHUNK_BYTES);
+    } catch (err) {
+      // ECONNRESET and friends: the client is gone.
+      const code = err instanceof SyscallError ? err.code : 'error';
+      this.closeConnection(c, t, 'connection-reset', `read failed: ${code}`);
+      return;
+    }
+    if (n === null) return;
+    if (n === 0) {
+      c.peerClosed = true;
+      if (c.lingering || c.out.length === 0) this.closeConnection(c, t, 'connection-closed', 'client closed the connection mid-request');
+      else this.setInterest(c, EPOLLOUT); // finish writing, then close
+      return;
+    }
+    this.counters.bytesRead += n;
+    c.lastActivity = t;
+    if (c.lingering || c.closeAfterWrite) {
+      // After our final answer input is drained and dropped (RFC 9112 §9.6).
+      c.lingerDiscarded += n;
+      if (c.lingerDiscarded > LINGER_MAX_BYTES) this.closeConnection(c, t, null, null);
+      return;
+    }
+    let buf: Buffer = this.scratch;
+    let end = n;
+    if (c.pendingLength > 0) {
+      const before = c.pendingLength;
+      buf = this.appendPending(c, this.scratch, 0, n);
+      end = c.pendingLength;
+      if (c.request === null && !this.headMayHaveChanged(buf, before, end)) return; // still partial: see headMayHaveChanged
+      c.pendingLength = 0;
+    }
+    this.processBytes(c, buf, 0, end, t);
+    this.flushOutput(c, t);
+  }
+
+  /**
+   * The head parser is stateless and rescans from the start, so a head sent a
+   * byte at a time would cost O(n²). Its answer for a partial head can only
+   * change when a line ends (a new LF) or a size limit is crossed, so the
+   * engine re-parses only on a new LF or every HEAD_RESCAN_STEP bytes (which
+   * also catches the limits, within one step). A bad byte mid-line is then
+   * reported a little later, with the same error. Header count and section
+   * limits bound the number of LF-triggered rescans.
+   */
+  private headMayHaveChanged(buf: Buffer, before: number, after: number): boolean {
+    const lf = buf.indexOf(0x0a, before);
+    if (lf !== -1 && lf < after) return true;
+    return Math.floor(before / HEAD_RESCAN_STEP) !== Math.floor(after / HEAD_RESCAN_STEP);
+  }
+
+  private appendPending(c: Connection, src: Buffer, from: number, to: number): Buffer {
+    const need = c.pendingLength + (to - from);
+    if (!c.pending || c.pending.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, (c.pending?.length ?? 0) * 2, 4096));
+      if (c.pending) c.pending.copy(grown, 0, 0, c.pendingLength);
+      c.pending = grown;
+    }
+    src.copy(c.pending, c.pendingLength, from, to);
+    c.pendingLength = need;
+    return c.pending;
+  }
+
+  /** Parse and answer every request in buf[pos, end). Bytes of an incomplete head are kept in c.pending. */
+  private processBytes(c: Connection, buf: Buffer, pos: number, end: number, t: number): void {
+    while (pos < end && !c.closeAfterWrite) {
+      const req = c.request;
+      if (req) {
+        pos = this.continueBody(c, req, buf, pos, end, t);
+        continue;
+      }
+      if (c.requestFirstByte === 0) c.requestFirstByte = t;
+      const result = parseRequestHead(buf, pos, end, this.headLimits);
+      if (result.kind === 'partial') {
+        if (buf === c.pending && pos === 0) {
+          c.pendingLength = end; // already at the start of c.pending
+        } else if (buf === c.pending) {
+          // Earlier records of this read may still point into c.pending: move the rest to a fresh buffer.
+          const fresh = Buffer.allocUnsafe(Math.max(4096, end - pos));
+          buf.copy(fresh, 0, pos, end);
+          c.pending = fresh;
+          c.pendingLength = end - pos;
+        } else {
+          this.appendPending(c, buf, pos, end);
+        }
+        return;
+      }
+      if (result.kind === 'error') {
+        this.rejectRequest(c, buf, pos, end, result.sketch ?? null, result.code, result.detail, t);
+        return;
+      }
+      pos = this.startRequest(c, result.head, buf, pos, end, t);
+    }
+  }
+
+  /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
+  private startRequest(c: Connection, head: RequestHead, buf: Buffer, pos: number, end: number, t: number): number {
+    const bodyStart = pos + head.headLength;
+    const framing = head.framing;
+    if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
+      this.finishRequest(c, head, buf, pos, bodyStart, head.headLength, 0, null, 0, null, c.requestFirstByte, t, t);
+      return bodyStart;
+    }
+    if (framing.kind === 'length') {
+      const length = framing.length;
+      if (length > this.maxBodyBytes) {
+        this.rejectRequest(c, buf, pos, end, head, 'body-too-large', `Content-Length ${length} is over the ${this.maxBodyBytes}-byte limit`, t);
+        return end;
+      }
+      if (end - bodyStart >= length) {
+        const total = head.headLength + length;
+        this.finishRequest(c, head, buf, pos, pos + total, total, length, null, 0, null, c.requestFirstByte, t, t);
+        return bodyStart + length;
+      }
+    }
+    const req: InFlightRequest = {
+      head,
+      raw: Buffer.allocUnsafe(Math.min(head.headLength + this.captureBodyBytes, head.headLength + 64 * 1024)),
+      rawKept: 0,
+      rawLength: 0,
+      remaining: framing.kind === 'length' ? framing.length : 0,
+      decoder: framing.kind === 'chunked' ? new ChunkedDecoder() : null,
+      body: null,
+      bodyKept: 0,
+      bodyLength: 0,
+      firstByte: c.requestFirstByte,
+      headComplete: t,
+      continueSent: false,
+      trailers: null,
+    };
+    this.captureRaw(req, buf, pos, bodyStart);
+    c.request = req;
+    // RFC 9110 §10.1.1: an HTTP/1.1 client waiting on 100-continue gets the interim answer before it sends the body.
+    if (head.expectContinue && head.version === 11 && bodyStart === end) {
+      this.queueOutput(c, CONTINUE_100);
+      req.continueSent = true;
+    }
+    return this.continueBody(c, req, buf, bodyStart, end, t);
+  }
+
+  /** Feed body bytes of the in-flight request; returns the next position in buf. */
+  private continueBody(c: Connection, req: InFlightRequest, buf: Buffer, pos: number, end: number, t: number): number {
+    if (req.decoder === null) {
+      const take = Math.min(req.remaining, end - pos);
+      this.captureRaw(req, buf, pos, pos + take);
+      req.remaining -= take;
+      req.bodyLength += take;
+      if (req.remaining === 0) this.finishInFlight(c, req, t);
+      return pos + take;
+    }
+    const before = req.decoder.decodedLength;
+    const result = req.decoder.feed(buf, pos, end, (data, from, to) => this.captureBody(req, data, from, to));
+    this.captureRaw(req, buf, pos, pos + result.consumed);
+    req.bodyLength += req.decoder.decodedLength - before;
+    if (result.kind === 'error') {
+      c.request = null;
+      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, result.code, result.detail, t, req);
+      return end;
+    }
+    if (req.bodyLength > this.maxBodyBytes) {
+      c.request = null;
+      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${this.maxBodyBytes}-byte limit`, t, req);
+      return end;
+    }
+    if (result.kind === 'complete') {
+      req.trailers = result.trailers;
+      this.finishInFlight(c, req, t);
+    }
+    return pos + result.consumed;
+  }
+
+  private captureRaw(req: InFlightRequest, buf: Buffer, from: number, to: number): void {
+    req.rawLength += to - from;
+    const limit = req.head.headLength + this.captureBodyBytes;
+    const take = Math.min(to - from, limit - req.rawKept);
+    if (take <= 0) return;
+    if (req.rawKept + take > req.raw.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(req.rawKept + take, req.raw.length * 2)));
+      req.raw.copy(grown, 0, 0, req.rawKept);
+      req.raw = grown;
+    }
+    buf.copy(req.raw, req.rawKept, from, from + take);
+    req.rawKept += take;
+  }
+
+  private captureBody(req: InFlightRequest, data: Uint8Array, from: number, to: number): void {
+    const take = Math.min(to - from, this.captureBodyBytes - req.bodyKept);
+    if (take <= 0) return;
+    if (!req.body || req.bodyKept + take > req.body.length) {
+      const size = Math.min(this.captureBodyBytes, Math.max(req.bodyKept + take, (req.body?.length ?? 0) * 2, 4096));
+      const grown = Buffer.allocUnsafe(size);
+      req.body?.copy(grown, 0, 0, req.bodyKept);
+      req.body = grown;
+    }
+    req.body.set(data.subarray(from, from + take), req.bodyKept);
+    req.bodyKept += take;
+  }
+
+  private finishInFlight(c: Connection, req: InFlightRequest, t: number): void {
+    c.request = null;
+    const chunked = req.decoder !== null;
+    this.finishRequest(
+      c, req.head, req.raw, 0, req.rawKept, req.rawLength, req.bodyLength,
+      chunked ? req.body : null, chunked ? req.bodyKept : 0, req.trailers ?? null, req.firstByte, req.headComplete, t,
+    );
+  }
+
+  /**
+   * A well-formed request is complete: queue the canned answer and its record.
+   * raw[rawFrom, rawTo) are the captured wire bytes (possibly a prefix);
+   * `body` is the decoded prefix for chunked bodies (null: body is in raw).
+   */
+  private finishRequest(
+    c: Connection, head: RequestHead, raw: Buffer, rawFrom: number, rawTo: number, rawLength: number,
+    bodyLength: number, body: Buffer | null, bodyKept: number, trailers: [string, string][] | null,
+    firstByte: number, headComplete: number, t: number,
+  ): void {
+    const v = this.variants;
+    const keepAlive = head.keepAlive && !v.alwaysClose;
+    const answer = head.isHead
+      ? keepAlive ? (head.version === 10 ? v.headKeepAlive10 : v.headKeepAlive) : v.headClose
+      : keepAlive ? (head.version === 10 ? v.keepAlive10 : v.keepAlive) : v.close;
+    this.queueOutput(c, answer);
+    c.requestsSeen++;
+    c.requestFirstByte = 0;
+    this.counters.requests++;
+    const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + this.captureBodyBytes);
+    this.queueRecord(c, {
+      ...this.recordIdentity(c),
+      raw, rawFrom, rawTo: capturedRawTo, rawLength,
+      headLength: head.headLength,
+      bodyInRaw: body === null,
+      body, bodyFrom: 0,
+      bodyKept: body === null ? Math.min(bodyLength, this.captureBodyBytes, capturedRawTo - rawFrom - head.headLength) : bodyKept,
+      bodyLength,
+      status: v.status,
+      error: null, errorDetail: null,
+      accepted: c.accepted, firstByte, headComplete, bodyComplete: t, responseWritten: null,
+      ...headFields(head),
+      trailers,
+    });
+    if (!keepAlive) this.closeAfterAnswer(c, false);
+  }
+
+  /**
+   * A malformed or refused request: record it with its error code, answer the
+   * matching status, and close (RFC 9112 §6.3: framing we cannot trust means
+   * no later byte on this connection may be read as a request).
+   */
+  private rejectRequest(
+    c: Connection, buf: Buffer, pos: number, end: number, head: HeadSketch | null, code: CaptureErrorCode,
+    detail: string, t: number, req: InFlightRequest | null = null,
+  ): void {
+    const status = CAPTURE_ERROR_STATUS[code] ?? 400;
+    this.queueOutput(c, buildErrorResponse(status, detail, t));
+    c.requestsSeen++;
+    this.counters.requests++;
+    this.counters.malformedRequests++;
+    const headLength = head ? head.headLength : 0;
+    // Bytes after a complete head are (a start of) its body; without a complete head there is no body.
+    const bodied = headLength > 0;
+    const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + this.captureBodyBytes);
+    const chunkedBody = req?.decoder ? req.body : null;
+    this.queueRecord(c, {
+      ...this.recordIdentity(c),
+      raw: buf, rawFrom: pos, rawTo, rawLength: req ? req.rawLength : end - pos,
+      headLength,
+      bodyInRaw: chunkedBody === null,
+      body: chunkedBody, bodyFrom: 0,
+      bodyKept: chunkedBody ? req!.bodyKept : bodied ? Math.max(0, Math.min(rawTo - pos - headLength, req ? req.bodyLength : Infinity)) : 0,
+      bodyLength: req ? req.bodyLength : bodied ? Math.max(0, rawTo - pos - headLength) : 0,
+      status,
+      error: code, errorDetail: detail,
+      accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
+      headComplete: head ? (req ? req.headComplete : t) : null, bodyComplete: null, responseWritten: null,
+      ...headFields(head),
+      trailers: null,
+    });
+    c.requestFirstByte = 0;
+    this.closeAfterAnswer(c, true);
+  }
+
+  /** A new record's identity: the next id, and where it came from. Call after counting the request on c. */
+  private recordIdentity(c: Connection): Pick<RecordParts, 'id' | 'connectionId' | 'requestOnConnection' | 'listener' | 'peer'> {
+    return { id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer };
+  }
+
+  private closeAfterAnswer(c: Connection, linger: boolean): void {
+    c.closeAfterWrite = true;
+    c.lingerOnClose = c.lingerOnClose || linger;
+    c.pendingLength = 0;
+    c.request = null;
+  }
+
+  // ───────────────────────────── output ─────────────────────────────
+
+  private queueOutput(c: Connection, bytes: Buffer): void {
+    c.out.push(bytes);
+    c.outQueued += bytes.length;
+    c.outTotalQueued += bytes.length;
+  }
+
+  /** The record is delivered once everything queued so far (its answer included) is written. */
+  private queueRecord(c: Connection, parts: RecordParts): void {
+    c.awaiting.push({ parts, outputEnd: c.outTotalQueued });
+  }
+
+  /** Write what is queued; deliver records whose answers are out; arrange EPOLLOUT or closing. */
+  private flushOutput(c: Connection, t: number): void {
+    if (c.out.length > 0) {
+      let data: Buffer;
+      if (c.out.length === 1) data = c.out[0]!;
+      else {
+        data = Buffer.concat(c.out);
+        c.out = [data];
+      }
+      let sent: number | null;
+      try {
+        sent = trySend(c.fd, c.outOffset === 0 ? data : data.subarray(c.outOffset), data.length - c.outOffset);
+      } catch (err) {
+        // EPIPE / ECONNRESET: the client is gone; its records are still delivered, without a write time.
+        const code = err instanceof SyscallError ? err.code : 'error';
+        this.closeConnection(c, t, 'connection-reset', `send failed: ${code}`);
+        return;
+      }
+      if (sent !== null) {
+        this.counters.bytesSent += sent;
+        c.outTotalSent += sent;
+        c.outOffset += sent;
+        c.outQueued -= sent;
+        if (c.outOffset === data.length) {
+          c.out.length = 0;
+          c.outOffset = 0;
+        } else {
+          this.counters.partialSends++;
+        }
+      }
+    }
+    this.deliverWritten(c, t);
+    if (c.out.length > 0) {
+      // Partial send: wait for EPOLLOUT; stop reading while too much is queued (a client that never reads).
+      this.detachAwaiting(c);
+      this.setInterest(c, c.outQueued > MAX_OUTPUT_QUEUE_BYTES || c.closeAfterWrite || c.peerClosed ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+      return;
+    }
+    if (c.peerClosed) {
+      this.closeConnection(c, t, 'connection-closed', 'client closed the connection mid-request');
+    } else if (c.closeAfterWrite) {
+      this.finishClose(c, t);
+    } else {
+      // Bytes of a partial head/body may point into the shared read buffer: keep them alive by copying.
+      this.detachAwaiting(c);
+      if (c.interest !== EPOLLIN) this.setInterest(c, EPOLLIN);
+    }
+  }
+
+  private onWritable(c: Connection, t: number): void {
+    c.lastActivity = t;
+    this.flushOutput(c, t);
+  }
+
+  private deliverWritten(c: Connection, t: number): void {
+    let i = 0;
+    for (; i < c.awaiting.length; i++) {
+      const a = c.awaiting[i]!;
+      if (a.outputEnd > c.outTotalSent) break;
+      a.parts.responseWritten = t;
+      this.batcher.add(a.parts);
+    }
+    if (i > 0) c.awaiting.splice(0, i);
+  }
+
+  /** Records still waiting for their answer must not point into the shared read buffer: copy their bytes. */
+  private detachAwaiting(c: Connection): void {
+    for (const a of c.awaiting) {
+      const p = a.parts;
+      if (p.raw === this.scratch || p.raw === c.pending) {
+        p.raw = Buffer.from(p.raw.subarray(p.rawFrom, p.rawTo));
+        p.rawTo -= p.rawFrom;
+        p.rawFrom = 0;
+      }
+    }
+  }
+
+  /** Our last answer is out: close now, or linger so the client can read it (RFC 9112 §9.6). */
+  private finishClose(c: Connection, t: number): void {
+    if (!c.lingerOnClose) {
+      this.closeConnection(c, t, null, null);
+      return;
+    }
+    try {
+      shutdown(c.fd, SHUT_WR);
+    } catch {
+      this.closeConnection(c, t, null, null);
+      return;
+    }
+    c.lingering = true;
+    c.lingerDeadline = t + LINGER_MS;
+    this.setInterest(c, EPOLLIN);
+  }
+
+  private setInterest(c: Connection, events: number): void {
+    if (c.interest === events || c.closed) return;
+    epoll_ctl(this.epfd, EPOLL_CTL_MOD, c.fd, events);
+    c.interest = events;
+  }
+
+  /**
+   * Close the connection. A request in progress becomes a record with
+   * `error` (client reset, closed early, timeout, engine stop); records whose
+   * answers were queued are delivered without a write time.
+   */
+  private closeConnection(c: Connection, t: number, error: CaptureErrorCode | null, detail: string | null): void {
+    if (c.closed) return;
+    c.closed = true;
+    for (const a of c.awaiting) {
+      if (a.outputEnd <= c.outTotalSent) a.parts.responseWritten = t;
+      this.batcher.add(a.parts);
+    }
+    c.awaiting.length = 0;
+    if (error !== null && !c.lingering && !c.closeAfterWrite) {
+      this.recordAbandoned(c, t, error, detail ?? error);
+    } else if (c.requestsSeen === 0 && c.pendingLength === 0) {
+      this.counters.connectionsWithoutRequest++;
+    }
+    this.connections.delete(c.fd);
+    try {
+      closeFd(c.fd); // closing removes it from the epoll set
+    } catch (err) {
+      this.internalError(err);
+    }
+    if (this.acceptResumeTimer === null && this.connections.size === this.maxConnections - 1) {
+      // Below the cap again: make sure the listeners are watched (they may have been paused at the cap).
+      for (const l of this.listenerByFd.values()) {
+        if (!l.polling && !this.stopped) {
+          epoll_ctl(this.epfd, EPOLL_CTL_ADD, l.fd, EPOLLIN);
+          l.polling = true;
+        }
+      }
+    }
+  }
+
+  /** A request cut off before it completed: record what arrived. Nothing is answered. */
+  private recordAbandoned(c: Connection, t: number, error: CaptureErrorCode, detail: string): void {
+    const req = c.request;
+    if (!req && c.pendingLength === 0) {
+      if (c.requestsSeen === 0) this.counters.connectionsWithoutRequest++;
+      return;
+    }
+    c.requestsSeen++;
+    this.counters.requests++;
+    this.counters.malformedRequests++;
+    const head = req ? req.head : null;
+    const raw = req ? req.raw : c.pending!;
+    const rawTo = req ? req.rawKept : c.pendingLength;
+    const chunked = req?.decoder ? req : null;
+    this.batcher.add({
+      ...this.recordIdentity(c),
+      raw, rawFrom: 0, rawTo, rawLength: req ? req.rawLength : c.pendingLength,
+      headLength: head ? head.headLength : 0,
+      bodyInRaw: !chunked,
+      body: chunked ? req!.body : null, bodyFrom: 0,
+      bodyKept: chunked ? req!.bodyKept : head ? Math.max(0, rawTo - head.headLength) : 0,
+      bodyLength: req ? req.bodyLength : 0,
+      status: null,
+      error, errorDetail: detail,
+      accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
+      headComplete: req ? req.headComplete : null, bodyComplete: null, responseWritten: null,
+      ...headFields(head),
+      trailers: null,
+    });
+    c.request = null;
+    c.pendingLength = 0;
+  }
+
+  // ───────────────────────────── timeouts ─────────────────────────────
+
+  private sweep(): void {
+    if (this.stopped) return;
+    const t = now();
+    this.refreshVariants(t);
+    for (const c of [...this.connections.values()]) {
+      try {
+        if (c.lingering) {
+          if (t >= c.lingerDeadline) this.closeConnection(c, t, null, null);
+        } else if (c.closeAfterWrite || c.out.length > 0) {
+          // Waiting on the client to read: bounded by the idle timeout.
+          if (t - c.lastActivity > this.idleTimeoutMs) this.closeConnection(c, t, 'connection-closed', 'client stopped reading');
+        } else if (c.request) {
+          if (t - c.lastActivity > this.bodyTimeoutMs) this.timeOut(c, t, 'body-timeout', `no body bytes for ${this.bodyTimeoutMs} ms`);
+        } else if (c.pendingLength > 0 || c.requestFirstByte !== 0) {
+          if (t - c.requestFirstByte > this.headTimeoutMs) this.timeOut(c, t, 'head-timeout', `head not complete after ${this.headTimeoutMs} ms`);
+        } else if (t - c.lastActivity > this.idleTimeoutMs) {
+          this.closeConnection(c, t, null, null);
+        }
+      } catch (err) {
+        this.internalError(err);
+      }
+    }
+  }
+
+  /** RFC 9110 §15.5.9: 408 for a request that did not arrive in time; recorded, then closed. */
+  private timeOut(c: Connection, t: number, code: 'head-timeout' | 'body-timeout', detail: string): void {
+    const req = c.request;
+    if (req) {
+      c.request = null;
+      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, code, detail, t, req);
+    } else {
+      const pending = c.pending!;
+      const length = c.pendingLength;
+      c.pendingLength = 0;
+      this.rejectRequest(c, pending, 0, length, null, code, detail, t);
+      this.detachAwaiting(c);
+    }
+    this.flushOutput(c, t);
+  }
+
+  private internalError(err: unknown): void {
+    this.counters.internalErrors++;
+    this.onInternalError(err);
+  }
+}
