@@ -32,6 +32,12 @@ import { buildErrorResponse, buildResponseVariants, CONTINUE_100, type ResponseV
 import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
 import type { CaptureSink } from './capture-sink';
 import { Connection, type InFlightRequest } from './connection';
+import {
+  DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+} from './engine-defaults';
+
+export * from './engine-defaults';
 
 /** Bytes read per read(2). Larger reads amortise the FFI call; a short read means the socket is drained. */
 export const READ_CHUNK_BYTES = 64 * 1024;
@@ -39,17 +45,6 @@ export const READ_CHUNK_BYTES = 64 * 1024;
 export const MAX_EVENTS = 512;
 /** epoll_wait rounds per readiness callback before yielding to the event loop (the rest is reported again). */
 export const MAX_DRAIN_ROUNDS = 8;
-/** Body bytes kept per record (raw and decoded); the full length is always counted. */
-export const DEFAULT_CAPTURE_BODY_BYTES = 1024 * 1024;
-/** Largest request body accepted before 413 (bodies are streamed, not held, so this can be large). */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024 * 1024;
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-/** A head must complete this long after its first byte, or 408. */
-export const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
-/** A body that receives nothing for this long gets 408 and is closed. */
-export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
-/** A keep-alive connection with no request in progress is closed after this long. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 /** How long accepting pauses after EMFILE-like failures or at the connection cap. */
 export const ACCEPT_BACKOFF_MS = 100;
 /** Past this much unsent output a connection is not read until it drains (a client that never reads). */

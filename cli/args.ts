@@ -1,0 +1,202 @@
+/**
+ * The command line, parsed into a plain value. Pure: no I/O, no process
+ * access, never throws. Every problem comes back as one message (without the
+ * `sockeye: ` prefix, which main adds) so the caller prints one line and
+ * exits 2.
+ *
+ * Options take their value as the next argument or after `=`
+ * (`--port 0`, `--port=0`). The next argument is always taken as the value,
+ * even when it starts with `-`, so `--body -x` works. Each single-valued
+ * option may be given once; `--header` repeats.
+ */
+import type { HeaderPair } from '../common/capture-record';
+import { MAX_CANNED_STATUS, MIN_CANNED_STATUS } from '../common/canned-response';
+import { DEFAULT_CAPTURE_BODY_BYTES } from '../server/engine-defaults';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+export const MAX_PORT = 65535;
+/** Each captured body is held in memory and printed; a larger limit is refused rather than risking the process. */
+export const MAX_CAPTURE_BODY_BYTES = 1024 * 1024 * 1024;
+
+/** What `sockeye serve` was asked to do; response fields are only those given on the command line. */
+export interface ServeOptions {
+  host: string;
+  port: number;
+  status: number | null;
+  /** From `--header`, in command-line order. */
+  headers: HeaderPair[];
+  body: string | null;
+  responseFile: string | null;
+  json: boolean;
+  captureBodyBytes: number;
+}
+
+/** `sockeye serve` with no options. Copy it (the headers array is shared). */
+export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
+  host: DEFAULT_HOST,
+  port: DEFAULT_PORT,
+  status: null,
+  headers: [],
+  body: null,
+  responseFile: null,
+  json: false,
+  captureBodyBytes: DEFAULT_CAPTURE_BODY_BYTES,
+});
+
+export type Command =
+  | { command: 'help'; topic: 'main' | 'serve' }
+  | { command: 'version' }
+  | { command: 'serve'; options: ServeOptions };
+
+export type ArgsResult = { ok: true; value: Command } | { ok: false; error: string };
+
+export const MAIN_HELP = `Usage: sockeye <command> [options]
+
+Sockeye is an HTTP request inspector: it captures every request byte-exact
+and answers it with a canned response.
+
+Commands:
+  serve           listen for HTTP requests and print each one
+
+Options:
+  -h, --help      show this help
+  --version       print the version
+
+Run 'sockeye serve --help' for the options of serve.
+`;
+
+export const SERVE_HELP = `Usage: sockeye serve [options]
+
+Listen for HTTP/1.1 requests, answer each with a canned response, and print
+one line per request (one JSON object per line with --json). Stop with Ctrl-C.
+
+Options:
+  --host ADDR               IPv4 or IPv6 address, or localhost (default ${DEFAULT_HOST})
+  --port N                  TCP port; 0 picks a free one (default ${DEFAULT_PORT})
+  --status N                response status, ${MIN_CANNED_STATUS}-${MAX_CANNED_STATUS} (default 200)
+  --header 'Name: value'    add a response header; repeatable, order kept
+  --body TEXT               response body, sent as UTF-8 (default "ok\\n")
+  --response FILE           canned response as JSON:
+                              {"status": 200, "reason": "", "headers": [["Name", "value"]],
+                               "body": "", "bodyEncoding": "utf8" | "base64"}
+                            --status and --body override its fields; --header adds to its headers
+  --capture-body-bytes N    body bytes kept per request (default ${DEFAULT_CAPTURE_BODY_BYTES})
+  --json                    print one JSON object per request instead of a line
+  -h, --help                show this help
+`;
+
+type ValueOption = 'host' | 'port' | 'status' | 'header' | 'body' | 'response' | 'capture-body-bytes';
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
+  'host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes',
+]);
+const FLAG_OPTIONS: ReadonlySet<string> = new Set(['json', 'help']);
+
+const fail = (error: string): ArgsResult => ({ ok: false, error });
+
+/** Digits only (no sign, no exponent, no spaces), within [min, max]; null otherwise. */
+function parseWholeNumber(text: string, min: number, max: number): number | null {
+  if (!/^\d{1,15}$/.test(text)) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
+}
+
+/** Parse a numeric option's value and hand it to `set`; returns the message for an unusable value. */
+function wholeNumberOption(name: string, value: string, min: number, max: number, set: (n: number) => void): string | null {
+  const n = parseWholeNumber(value, min, max);
+  if (n === null) return `--${name} must be a whole number from ${min} to ${max}, got "${value}"`;
+  set(n);
+  return null;
+}
+
+/**
+ * `Name: value` split at the first colon. The name is kept as typed (the
+ * response validator rejects one that is not a token, e.g. with a space before
+ * the colon); the value loses surrounding spaces and tabs (RFC 9110 §5.5 OWS).
+ */
+export function parseHeaderArgument(text: string): HeaderPair | null {
+  const colon = text.indexOf(':');
+  if (colon < 0) return null;
+  return [text.slice(0, colon), text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
+}
+
+/** Parse `argv` without the node and script paths, e.g. `['serve', '--port', '0']`. */
+export function parseArgs(argv: readonly string[]): ArgsResult {
+  const [first, ...rest] = argv;
+  if (first === undefined) return fail("no command given; run 'sockeye --help' for usage");
+  if (first === '-h' || first === '--help' || first === 'help') {
+    return { ok: true, value: { command: 'help', topic: rest[0] === 'serve' ? 'serve' : 'main' } };
+  }
+  if (first === '--version') return { ok: true, value: { command: 'version' } };
+  if (first === 'serve') return parseServe(rest);
+  if (first.startsWith('-')) return fail(`unknown option ${first}; run 'sockeye --help' for usage`);
+  return fail(`unknown command "${first}"; run 'sockeye --help' for usage`);
+}
+
+function parseServe(argv: readonly string[]): ArgsResult {
+  const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, headers: [] };
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-h') return { ok: true, value: { command: 'help', topic: 'serve' } };
+    if (!arg.startsWith('--')) {
+      return fail(arg.startsWith('-') && arg !== '-' ? `unknown option ${arg}; run 'sockeye serve --help' for usage`
+        : `unexpected argument "${arg}"; run 'sockeye serve --help' for usage`);
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (FLAG_OPTIONS.has(name)) {
+      if (eq >= 0) return fail(`--${name} takes no value`);
+      if (name === 'help') return { ok: true, value: { command: 'help', topic: 'serve' } };
+      options.json = true;
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(name)) return fail(`unknown option --${name}; run 'sockeye serve --help' for usage`);
+    let value: string;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined) return fail(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (name !== 'header') {
+      if (seen.has(name)) return fail(`--${name} is given more than once`);
+      seen.add(name);
+    }
+    const problem = applyValue(options, name as ValueOption, value);
+    if (problem !== null) return fail(problem);
+  }
+  return { ok: true, value: { command: 'serve', options } };
+}
+
+/** Store one option's value; returns a message when the value is unusable. */
+function applyValue(options: ServeOptions, name: ValueOption, value: string): string | null {
+  switch (name) {
+    case 'host':
+      // The engine checks that it is an IP literal (it owns that rule); here only emptiness.
+      if (value === '') return '--host needs an address, e.g. 127.0.0.1 or ::1';
+      options.host = value;
+      return null;
+    case 'port':
+      return wholeNumberOption(name, value, 0, MAX_PORT, (n) => { options.port = n; });
+    case 'status':
+      return wholeNumberOption(name, value, MIN_CANNED_STATUS, MAX_CANNED_STATUS, (n) => { options.status = n; });
+    case 'header': {
+      const header = parseHeaderArgument(value);
+      if (header === null) return `--header "${value}" has no colon; use --header 'Name: value'`;
+      options.headers.push(header);
+      return null;
+    }
+    case 'body':
+      options.body = value;
+      return null;
+    case 'response':
+      if (value === '') return '--response needs a file name';
+      options.responseFile = value;
+      return null;
+    case 'capture-body-bytes':
+      return wholeNumberOption(name, value, 0, MAX_CAPTURE_BODY_BYTES, (n) => { options.captureBodyBytes = n; });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * `sockeye serve`: run the engine in this process, print every captured
+ * request on stdout, stop cleanly on SIGINT/SIGTERM.
+ *
+ * Output contract: stdout gets exactly `listening on http://HOST:PORT` once the
+ * listener is open, then one line (or one JSON object) per request and nothing
+ * else; problems go to stderr, one line each.
+ */
+import type { CannedResponse } from '../common/canned-response';
+import { decodeRecordBatch, type RecordBatch } from '../common/record-batch';
+import { SyscallError } from '../native-bridge';
+import { callbackSink } from '../server/capture-sink';
+import { Engine, EngineConfigError } from '../server/engine';
+import type { ServeOptions } from './args';
+import { CliError, EXIT_RUNTIME, EXIT_USAGE, oneLine } from './cli-error';
+import { formatHostPort, formatListening, formatRecordJson, formatRecordLine, type LineStyle } from './format';
+import { buildResponse, readResponseFile } from './response';
+
+/** Ports below this need privileges on Linux (net.ipv4.ip_unprivileged_port_start default). */
+const PRIVILEGED_PORT_LIMIT = 1024;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** Exit status for a second signal while stopping: 128 + signal number, as a shell reports it. */
+const SIGNAL_EXIT: Record<(typeof STOP_SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** The response file (if any) and the flags, merged and validated; throws CliError. */
+export function resolveResponse(options: ServeOptions): CannedResponse {
+  let fromFile: unknown = undefined;
+  if (options.responseFile !== null) {
+    const read = readResponseFile(options.responseFile);
+    if (!read.ok) throw new CliError(read.error, EXIT_RUNTIME);
+    fromFile = read.value;
+  }
+  const built = buildResponse(fromFile, options, options.responseFile ?? undefined);
+  if (!built.ok) throw new CliError(built.error, built.origin === 'file' ? EXIT_RUNTIME : EXIT_USAGE);
+  return built.value;
+}
+
+/** Turn a failure of Engine.start into the one line the user sees. */
+export function describeStartError(err: unknown, host: string, port: number): CliError | null {
+  if (err instanceof EngineConfigError) return new CliError(err.message, EXIT_USAGE);
+  if (!(err instanceof SyscallError)) return null;
+  const where = formatHostPort(host, port);
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new CliError(`port ${port} on ${host} is already in use (EADDRINUSE)`, EXIT_RUNTIME);
+    case 'EACCES':
+      return new CliError(
+        `permission denied to listen on ${where} (EACCES)` +
+          (port < PRIVILEGED_PORT_LIMIT ? `; ports below ${PRIVILEGED_PORT_LIMIT} need root or CAP_NET_BIND_SERVICE` : ''),
+        EXIT_RUNTIME,
+      );
+    case 'EADDRNOTAVAIL':
+      return new CliError(`address ${host} is not on this machine (EADDRNOTAVAIL)`, EXIT_RUNTIME);
+    case 'EAFNOSUPPORT':
+      return new CliError(`cannot listen on ${where}: this system has no IPv6 (EAFNOSUPPORT)`, EXIT_RUNTIME);
+    default:
+      return new CliError(`cannot listen on ${where}: ${err.syscall} failed (${err.code})`, EXIT_RUNTIME);
+  }
+}
+
+/**
+ * Serve until SIGINT or SIGTERM (or until stdout is closed by its reader),
+ * then stop the engine, which delivers and prints the last records, and
+ * resolve. A second signal while stopping exits at once. Throws CliError for
+ * a bad response or a listener that cannot be opened; nothing is left open
+ * after a throw.
+ */
+export async function serve(options: ServeOptions): Promise<void> {
+  const response = resolveResponse(options);
+  const style: LineStyle = { color: process.stdout.isTTY === true && !process.env.NO_COLOR };
+  let outputClosed = false;
+
+  const print = (batch: RecordBatch): void => {
+    if (outputClosed) return;
+    let text = '';
+    for (const r of decodeRecordBatch(batch)) text += `${options.json ? formatRecordJson(r) : formatRecordLine(r, style)}\n`;
+    if (text) process.stdout.write(text);
+  };
+
+  let engine: Engine;
+  try {
+    engine = Engine.start({
+      listen: [{ host: options.host, port: options.port }],
+      response,
+      captureBodyBytes: options.captureBodyBytes,
+      sink: callbackSink(print),
+      onInternalError: (err) => process.stderr.write(`sockeye: internal error: ${oneLine(String(err))}\n`),
+    });
+  } catch (err) {
+    throw describeStartError(err, options.host, options.port) ?? err;
+  }
+
+  let stopping = false;
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => { requestStop = resolve; });
+  const onSignal = (signal: (typeof STOP_SIGNALS)[number]): void => {
+    if (stopping) process.exit(SIGNAL_EXIT[signal]);
+    stopping = true;
+    requestStop();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // A reader that went away (`sockeye serve | head -3`) ends the session quietly, like SIGPIPE would.
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    outputClosed = true;
+    if (err.code !== 'EPIPE') process.stderr.write(`sockeye: cannot write to stdout: ${err.code ?? oneLine(err.message)}\n`);
+    stopping = true;
+    requestStop();
+  };
+  process.stdout.on('error', onStdoutError);
+
+  try {
+    process.stdout.write(`${formatListening(engine.listeners[0]!)}\n`);
+    await stopRequested;
+  } finally {
+    await engine.stop();
+  }
+}
