@@ -2,10 +2,12 @@
  * The batch format records travel in, between the engine and every consumer
  * (in-process callback, worker or utility-process MessagePort, child IPC).
  *
- * A batch is three flat arrays rather than an array of objects: structured
- * clone of one Uint8Array and one Float64Array costs a copy, while cloning
- * thousands of small objects costs far more, and the two buffers can be moved
- * with a transfer list. The consumer turns a batch back into CaptureRecord
+ * A batch is a few flat arrays rather than an array of objects: structured
+ * clone of typed arrays costs a copy, while cloning thousands of small objects
+ * costs far more, and the buffers can be moved with a transfer list. Crossing
+ * a process costs in proportion to the bytes, so the layout is compact: small
+ * fields in an Int32Array, lengths and times in a Float64Array, and ids as
+ * deltas from the batch's first record. The consumer turns a batch back into CaptureRecord
  * objects with decodeRecordBatch; the raw and body views it returns point into
  * the batch's bytes (no copy).
  *
@@ -16,31 +18,39 @@ import type { AddressFamily, CaptureErrorCode, CaptureRecord, HeaderPair, Socket
 import { isCaptureErrorCode } from './capture-record';
 
 export const RECORD_BATCH_KIND = 'sockeye-record-batch';
-export const RECORD_BATCH_VERSION = 1;
+export const RECORD_BATCH_VERSION = 2;
 
 export interface RecordBatch {
   kind: typeof RECORD_BATCH_KIND;
   version: typeof RECORD_BATCH_VERSION;
   count: number;
-  /** Raw request bytes and decoded bodies of every record, back to back. */
+  /** Raw request bytes of every record, each followed by its decoded body when that is stored apart (chunked). */
   bytes: Uint8Array;
-  /** Per record: FIXED_FIELDS numbers, then 4 offsets per header, then 2 string indexes per trailer. */
-  nums: Float64Array;
+  /** Per record: INT_FIELDS values, then 4 offsets per header, then 2 string indexes per trailer. */
+  ints: Int32Array;
+  /** Per record: FLOAT_FIELDS values (lengths that may pass 2^31, times). */
+  floats: Float64Array;
+  /** id and connectionId of records are stored as deltas from these. */
+  baseId: number;
+  baseConnectionId: number;
   /** Deduplicated strings: addresses, error codes, details, trailer fields. */
   strings: string[];
 }
 
-/** Position of each fixed field in a record's run of nums. */
-const F = {
-  id: 0, connectionId: 1, requestOnConnection: 2, listener: 3, peer: 4,
-  rawStart: 5, rawKept: 6, rawLength: 7, headLength: 8,
-  bodyStart: 9, bodyKept: 10, bodyLength: 11,
-  status: 12, error: 13, errorDetail: 14,
-  accepted: 15, firstByte: 16, headComplete: 17, bodyComplete: 18, responseWritten: 19,
-  methodStart: 20, methodEnd: 21, targetStart: 22, targetEnd: 23, version: 24,
-  headerCount: 25, trailerCount: 26,
+/** Position of each fixed int field in a record's run of ints. */
+const I = {
+  idDelta: 0, connectionDelta: 1, requestOnConnection: 2, listener: 3, peer: 4,
+  rawKept: 5, headLength: 6, bodyApart: 7, bodyKept: 8,
+  status: 9, error: 10, errorDetail: 11,
+  methodStart: 12, methodEnd: 13, targetStart: 14, targetEnd: 15, version: 16,
+  headerCount: 17, trailerCount: 18,
 } as const;
-const FIXED_FIELDS = 27;
+const INT_FIELDS = 19;
+/** Position of each field in a record's run of floats. */
+const D = { rawLength: 0, bodyLength: 1, accepted: 2, firstByte: 3, headComplete: 4, bodyComplete: 5, responseWritten: 6 } as const;
+const FLOAT_FIELDS = 7;
+/** Runs up to this long are copied byte by byte (cheaper than making a subarray view). */
+const SMALL_COPY_BYTES = 128;
 /** `version` field values. */
 const VERSION_NONE = 0;
 
@@ -101,19 +111,37 @@ function parseAddressKey(key: string): SocketAddress {
   return { family: family as AddressFamily, address: address ?? '', port: Number(port) };
 }
 
-/** Collects records into one batch. Not reusable after take(). */
+function copyOf<T extends Uint8Array | Int32Array | Float64Array>(src: T, length: number, Kind: new (n: number) => T): T {
+  const out = new Kind(length);
+  out.set(src.subarray(0, length));
+  return out;
+}
+
+/**
+ * Collects records into batches. Reused across batches: take() hands out
+ * exact-size copies and starts the next batch, so the working arrays grow
+ * once and are not reallocated per batch.
+ */
 export class RecordBatchBuilder {
   private bytes: Uint8Array;
   private bytesUsed = 0;
-  private nums: Float64Array;
-  private numsUsed = 0;
-  private readonly strings: string[] = [];
+  private ints: Int32Array;
+  private intsUsed = 0;
+  private floats: Float64Array;
+  private baseId = 0;
+  private baseConnectionId = 0;
+  private strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
+  /** Addresses are the same objects for every request of a connection: intern them by identity. */
+  private readonly addressIndex = new Map<SocketAddress, number>();
   count = 0;
+  private readonly initialBytes: number;
 
-  constructor(initialBytes = 64 * 1024, initialRecords = 256) {
+  constructor(initialBytes = 256 * 1024, initialRecords = 1024) {
+    this.initialBytes = initialBytes;
     this.bytes = new Uint8Array(initialBytes);
-    this.nums = new Float64Array(initialRecords * (FIXED_FIELDS + 16));
+    this.ints = new Int32Array(initialRecords * (INT_FIELDS + 16));
+    this.floats = new Float64Array(initialRecords * FLOAT_FIELDS);
   }
 
   /** Bytes held so far; lets the batcher flush early when a batch grows large. */
@@ -131,6 +159,15 @@ export class RecordBatchBuilder {
     return i;
   }
 
+  private internAddress(a: SocketAddress): number {
+    let i = this.addressIndex.get(a);
+    if (i === undefined) {
+      i = this.intern(addressKey(a));
+      this.addressIndex.set(a, i);
+    }
+    return i;
+  }
+
   private reserveBytes(n: number): number {
     if (this.bytesUsed + n > this.bytes.length) {
       let size = this.bytes.length * 2;
@@ -144,81 +181,119 @@ export class RecordBatchBuilder {
     return at;
   }
 
-  private reserveNums(n: number): number {
-    if (this.numsUsed + n > this.nums.length) {
-      let size = this.nums.length * 2;
-      while (size < this.numsUsed + n) size *= 2;
-      const next = new Float64Array(size);
-      next.set(this.nums.subarray(0, this.numsUsed));
-      this.nums = next;
+  private reserveInts(n: number): number {
+    if (this.intsUsed + n > this.ints.length) {
+      let size = this.ints.length * 2;
+      while (size < this.intsUsed + n) size *= 2;
+      const next = new Int32Array(size);
+      next.set(this.ints.subarray(0, this.intsUsed));
+      this.ints = next;
     }
-    const at = this.numsUsed;
-    this.numsUsed += n;
+    const at = this.intsUsed;
+    this.intsUsed += n;
+    return at;
+  }
+
+  private reserveFloats(): number {
+    const at = this.count * FLOAT_FIELDS;
+    if (at + FLOAT_FIELDS > this.floats.length) {
+      const next = new Float64Array(this.floats.length * 2);
+      next.set(this.floats);
+      this.floats = next;
+    }
+    return at;
+  }
+
+  /** Copy bytes in; short runs by hand, since a subarray view costs more than copying a head. */
+  private copyIn(src: Uint8Array, from: number, to: number): number {
+    const at = this.reserveBytes(to - from);
+    const dst = this.bytes;
+    if (to - from <= SMALL_COPY_BYTES) {
+      for (let i = from, j = at; i < to; i++, j++) dst[j] = src[i]!;
+    } else {
+      dst.set(src.subarray(from, to), at);
+    }
     return at;
   }
 
   /** Copies the record's bytes in; the caller keeps ownership of its buffers. */
   add(p: RecordParts): void {
-    const rawKept = p.rawTo - p.rawFrom;
-    const rawStart = this.reserveBytes(rawKept);
-    this.bytes.set(p.raw.subarray(p.rawFrom, p.rawTo), rawStart);
-    let bodyStart = rawStart + p.headLength;
-    if (!p.bodyInRaw && p.body && p.bodyKept > 0) {
-      bodyStart = this.reserveBytes(p.bodyKept);
-      this.bytes.set(p.body.subarray(p.bodyFrom, p.bodyFrom + p.bodyKept), bodyStart);
+    if (this.count === 0) {
+      this.baseId = p.id;
+      this.baseConnectionId = p.connectionId;
     }
+    const rawKept = p.rawTo - p.rawFrom;
+    this.copyIn(p.raw, p.rawFrom, p.rawTo);
+    const bodyApart = !p.bodyInRaw && p.body !== null && p.bodyKept > 0;
+    if (bodyApart) this.copyIn(p.body!, p.bodyFrom, p.bodyFrom + p.bodyKept);
     const trailerCount = p.trailers ? p.trailers.length : 0;
-    const at = this.reserveNums(FIXED_FIELDS + p.headerCount * 4 + trailerCount * 2);
-    const n = this.nums;
-    n[at + F.id] = p.id;
-    n[at + F.connectionId] = p.connectionId;
-    n[at + F.requestOnConnection] = p.requestOnConnection;
-    n[at + F.listener] = this.intern(addressKey(p.listener));
-    n[at + F.peer] = this.intern(addressKey(p.peer));
-    n[at + F.rawStart] = rawStart;
-    n[at + F.rawKept] = rawKept;
-    n[at + F.rawLength] = p.rawLength;
-    n[at + F.headLength] = p.headLength;
-    n[at + F.bodyStart] = bodyStart;
-    n[at + F.bodyKept] = p.bodyKept;
-    n[at + F.bodyLength] = p.bodyLength;
-    n[at + F.status] = p.status ?? -1;
-    n[at + F.error] = p.error === null ? -1 : this.intern(p.error);
-    n[at + F.errorDetail] = p.errorDetail === null ? -1 : this.intern(p.errorDetail);
-    n[at + F.accepted] = p.accepted;
-    n[at + F.firstByte] = p.firstByte;
-    n[at + F.headComplete] = p.headComplete ?? NaN;
-    n[at + F.bodyComplete] = p.bodyComplete ?? NaN;
-    n[at + F.responseWritten] = p.responseWritten ?? NaN;
-    n[at + F.methodStart] = p.methodStart;
-    n[at + F.methodEnd] = p.methodEnd;
-    n[at + F.targetStart] = p.targetStart;
-    n[at + F.targetEnd] = p.targetEnd;
-    n[at + F.version] = p.version;
-    n[at + F.headerCount] = p.headerCount;
-    n[at + F.trailerCount] = trailerCount;
-    const h = at + FIXED_FIELDS;
-    for (let i = 0; i < p.headerCount * 4; i++) n[h + i] = p.headerOffsets[i]!;
+    const at = this.reserveInts(INT_FIELDS + p.headerCount * 4 + trailerCount * 2);
+    const n = this.ints;
+    n[at + I.idDelta] = p.id - this.baseId;
+    n[at + I.connectionDelta] = p.connectionId - this.baseConnectionId;
+    n[at + I.requestOnConnection] = p.requestOnConnection;
+    n[at + I.listener] = this.internAddress(p.listener);
+    n[at + I.peer] = this.internAddress(p.peer);
+    n[at + I.rawKept] = rawKept;
+    n[at + I.headLength] = p.headLength;
+    n[at + I.bodyApart] = bodyApart ? 1 : 0;
+    n[at + I.bodyKept] = p.bodyKept;
+    n[at + I.status] = p.status ?? -1;
+    n[at + I.error] = p.error === null ? -1 : this.intern(p.error);
+    n[at + I.errorDetail] = p.errorDetail === null ? -1 : this.intern(p.errorDetail);
+    n[at + I.methodStart] = p.methodStart;
+    n[at + I.methodEnd] = p.methodEnd;
+    n[at + I.targetStart] = p.targetStart;
+    n[at + I.targetEnd] = p.targetEnd;
+    n[at + I.version] = p.version;
+    n[at + I.headerCount] = p.headerCount;
+    n[at + I.trailerCount] = trailerCount;
+    const h = at + INT_FIELDS;
+    const offsets = p.headerOffsets;
+    for (let i = 0; i < p.headerCount * 4; i++) n[h + i] = offsets[i]!;
     if (p.trailers) {
       const t = h + p.headerCount * 4;
-      p.trailers.forEach(([name, value], i) => {
+      for (let i = 0; i < trailerCount; i++) {
+        const [name, value] = p.trailers[i]!;
         n[t + i * 2] = this.intern(name);
         n[t + i * 2 + 1] = this.intern(value);
-      });
+      }
     }
+    const f = this.reserveFloats();
+    const d = this.floats;
+    d[f + D.rawLength] = p.rawLength;
+    d[f + D.bodyLength] = p.bodyLength;
+    d[f + D.accepted] = p.accepted;
+    d[f + D.firstByte] = p.firstByte;
+    d[f + D.headComplete] = p.headComplete ?? NaN;
+    d[f + D.bodyComplete] = p.bodyComplete ?? NaN;
+    d[f + D.responseWritten] = p.responseWritten ?? NaN;
     this.count++;
   }
 
-  /** The finished batch, its arrays trimmed to size (so they can be transferred). */
+  /** The batch so far, as exact-size copies (which can be transferred); the builder starts a new batch. */
   take(): RecordBatch {
-    return {
+    const batch: RecordBatch = {
       kind: RECORD_BATCH_KIND,
       version: RECORD_BATCH_VERSION,
       count: this.count,
-      bytes: this.bytes.slice(0, this.bytesUsed),
-      nums: this.nums.slice(0, this.numsUsed),
+      // new + set rather than slice(): V8's typed-array slice is several times slower than a copy.
+      bytes: copyOf(this.bytes, this.bytesUsed, Uint8Array),
+      ints: copyOf(this.ints, this.intsUsed, Int32Array),
+      floats: copyOf(this.floats, this.count * FLOAT_FIELDS, Float64Array),
+      baseId: this.baseId,
+      baseConnectionId: this.baseConnectionId,
       strings: this.strings,
     };
+    this.bytesUsed = 0;
+    this.intsUsed = 0;
+    this.count = 0;
+    this.strings = [];
+    this.stringIndex.clear();
+    this.addressIndex.clear();
+    // One large body capture should not pin megabytes for the life of the engine.
+    if (this.bytes.length > 4 * this.initialBytes) this.bytes = new Uint8Array(this.initialBytes);
+    return batch;
   }
 }
 
@@ -239,7 +314,8 @@ export function isRecordBatch(value: unknown): value is RecordBatch {
   if (typeof value !== 'object' || value === null) return false;
   const b = value as Partial<RecordBatch>;
   return b.kind === RECORD_BATCH_KIND && b.version === RECORD_BATCH_VERSION && typeof b.count === 'number' &&
-    b.bytes instanceof Uint8Array && b.nums instanceof Float64Array && Array.isArray(b.strings);
+    typeof b.baseId === 'number' && typeof b.baseConnectionId === 'number' &&
+    b.bytes instanceof Uint8Array && b.ints instanceof Int32Array && b.floats instanceof Float64Array && Array.isArray(b.strings);
 }
 
 /**
@@ -247,66 +323,131 @@ export function isRecordBatch(value: unknown): value is RecordBatch {
  * Throws RangeError when the batch is inconsistent (it came from a bug, not a client).
  */
 export function decodeRecordBatch(batch: RecordBatch): CaptureRecord[] {
-  const { bytes, nums, strings } = batch;
+  const { bytes, ints, floats, strings } = batch;
+  if (floats.length < batch.count * FLOAT_FIELDS) throw new RangeError('record batch is truncated');
   const out: CaptureRecord[] = new Array(batch.count);
+  // Addresses repeat for every request of a connection: parse each distinct one once.
+  const addresses: (SocketAddress | undefined)[] = new Array(strings.length);
+  const address = (i: number): SocketAddress => (addresses[i] ??= parseAddressKey(strings[i]!));
   let at = 0;
+  let cursor = 0;
   for (let r = 0; r < batch.count; r++) {
-    if (at + FIXED_FIELDS > nums.length) throw new RangeError('record batch is truncated');
-    const g = (f: number): number => nums[at + f]!;
-    const rawStart = g(F.rawStart);
-    const rawKept = g(F.rawKept);
-    const raw = bytes.subarray(rawStart, rawStart + rawKept);
-    const headerCount = g(F.headerCount);
-    const trailerCount = g(F.trailerCount);
+    if (at + INT_FIELDS > ints.length) throw new RangeError('record batch is truncated');
+    const f = r * FLOAT_FIELDS;
+    const rawKept = ints[at + I.rawKept]!;
+    const raw = bytes.subarray(cursor, cursor + rawKept);
+    const headLength = ints[at + I.headLength]!;
+    const bodyKept = ints[at + I.bodyKept]!;
+    let body: Uint8Array;
+    if (ints[at + I.bodyApart] === 1) {
+      body = bytes.subarray(cursor + rawKept, cursor + rawKept + bodyKept);
+      cursor += rawKept + bodyKept;
+    } else {
+      body = raw.subarray(headLength, headLength + bodyKept);
+      cursor += rawKept;
+    }
+    const headerCount = ints[at + I.headerCount]!;
+    const trailerCount = ints[at + I.trailerCount]!;
     const headers: HeaderPair[] = new Array(headerCount);
-    const h = at + FIXED_FIELDS;
+    const h = at + INT_FIELDS;
     for (let i = 0; i < headerCount; i++) {
       const o = h + i * 4;
-      headers[i] = [latin1(raw, nums[o]!, nums[o + 1]!), latin1(raw, nums[o + 2]!, nums[o + 3]!)];
+      headers[i] = [latin1(raw, ints[o]!, ints[o + 1]!), latin1(raw, ints[o + 2]!, ints[o + 3]!)];
     }
     const trailers: HeaderPair[] = new Array(trailerCount);
     const t = h + headerCount * 4;
     for (let i = 0; i < trailerCount; i++) {
-      trailers[i] = [strings[nums[t + i * 2]!]!, strings[nums[t + i * 2 + 1]!]!];
+      trailers[i] = [strings[ints[t + i * 2]!]!, strings[ints[t + i * 2 + 1]!]!];
     }
-    const methodStart = g(F.methodStart);
-    const version = g(F.version);
-    const errorIndex = g(F.error);
+    const methodStart = ints[at + I.methodStart]!;
+    const version = ints[at + I.version]!;
+    const errorIndex = ints[at + I.error]!;
     const error = errorIndex < 0 ? null : strings[errorIndex]!;
-    const detailIndex = g(F.errorDetail);
-    const bodyStart = g(F.bodyStart);
-    const bodyKept = g(F.bodyKept);
-    const bodyLength = g(F.bodyLength);
-    const status = g(F.status);
+    const detailIndex = ints[at + I.errorDetail]!;
+    const bodyLength = floats[f + D.bodyLength]!;
+    const status = ints[at + I.status]!;
     out[r] = {
-      id: g(F.id),
-      connectionId: g(F.connectionId),
-      requestOnConnection: g(F.requestOnConnection),
-      listener: parseAddressKey(strings[g(F.listener)]!),
-      peer: parseAddressKey(strings[g(F.peer)]!),
-      method: methodStart < 0 ? '' : latin1(raw, methodStart, g(F.methodEnd)),
-      target: methodStart < 0 ? '' : latin1(raw, g(F.targetStart), g(F.targetEnd)),
+      id: batch.baseId + ints[at + I.idDelta]!,
+      connectionId: batch.baseConnectionId + ints[at + I.connectionDelta]!,
+      requestOnConnection: ints[at + I.requestOnConnection]! >>> 0,
+      listener: address(ints[at + I.listener]!),
+      peer: address(ints[at + I.peer]!),
+      method: methodStart < 0 ? '' : latin1(raw, methodStart, ints[at + I.methodEnd]!),
+      target: methodStart < 0 ? '' : latin1(raw, ints[at + I.targetStart]!, ints[at + I.targetEnd]!),
       version: version === VERSION_NONE ? '' : `HTTP/${Math.floor(version / 10)}.${version % 10}`,
       headers,
       trailers,
       raw,
-      rawLength: g(F.rawLength),
-      headLength: g(F.headLength),
-      body: bytes.subarray(bodyStart, bodyStart + bodyKept),
+      rawLength: floats[f + D.rawLength]!,
+      headLength,
+      body,
       bodyLength,
       bodyTruncated: bodyKept < bodyLength,
       status: status < 0 ? null : status,
       error: isCaptureErrorCode(error) ? error : null,
       errorDetail: detailIndex < 0 ? null : strings[detailIndex]!,
       timestamps: {
-        accepted: g(F.accepted),
-        firstByte: g(F.firstByte),
-        headComplete: nullable(g(F.headComplete)),
-        bodyComplete: nullable(g(F.bodyComplete)),
-        responseWritten: nullable(g(F.responseWritten)),
+        accepted: floats[f + D.accepted]!,
+        firstByte: floats[f + D.firstByte]!,
+        headComplete: nullable(floats[f + D.headComplete]!),
+        bodyComplete: nullable(floats[f + D.bodyComplete]!),
+        responseWritten: nullable(floats[f + D.responseWritten]!),
       },
     };
     at = t + trailerCount * 2;
+  }
+  return out;
+}
+
+/** The fields a traffic list shows for a record; the rest comes from decodeRecordBatch when it is opened. */
+export interface RecordSummary {
+  id: number;
+  connectionId: number;
+  /** Index of the record in its batch (and in decodeRecordBatch of that batch). */
+  index: number;
+  method: string;
+  target: string;
+  status: number | null;
+  error: CaptureErrorCode | null;
+  bodyLength: number;
+  peer: SocketAddress;
+  /** When the request's first byte arrived (ms since the epoch). */
+  time: number;
+}
+
+/**
+ * The list view of every record in a batch: cheaper than decodeRecordBatch
+ * (no header, trailer or body views), for consumers that show many rows and
+ * decode a record whole only when it is opened.
+ */
+export function decodeRecordSummaries(batch: RecordBatch): RecordSummary[] {
+  const { bytes, ints, floats, strings } = batch;
+  if (floats.length < batch.count * FLOAT_FIELDS) throw new RangeError('record batch is truncated');
+  const out: RecordSummary[] = new Array(batch.count);
+  const addresses: (SocketAddress | undefined)[] = new Array(strings.length);
+  let at = 0;
+  let cursor = 0;
+  for (let r = 0; r < batch.count; r++) {
+    if (at + INT_FIELDS > ints.length) throw new RangeError('record batch is truncated');
+    const methodStart = ints[at + I.methodStart]!;
+    const errorIndex = ints[at + I.error]!;
+    const error = errorIndex < 0 ? null : strings[errorIndex]!;
+    const status = ints[at + I.status]!;
+    const peer = ints[at + I.peer]!;
+    out[r] = {
+      id: batch.baseId + ints[at + I.idDelta]!,
+      connectionId: batch.baseConnectionId + ints[at + I.connectionDelta]!,
+      index: r,
+      method: methodStart < 0 ? '' : latin1(bytes, cursor + methodStart, cursor + ints[at + I.methodEnd]!),
+      target: methodStart < 0 ? '' : latin1(bytes, cursor + ints[at + I.targetStart]!, cursor + ints[at + I.targetEnd]!),
+      status: status < 0 ? null : status,
+      error: isCaptureErrorCode(error) ? error : null,
+      bodyLength: floats[r * FLOAT_FIELDS + D.bodyLength]!,
+      peer: (addresses[peer] ??= parseAddressKey(strings[peer]!)),
+      time: floats[r * FLOAT_FIELDS + D.firstByte]!,
+    };
+    cursor += ints[at + I.rawKept]! + (ints[at + I.bodyApart] === 1 ? ints[at + I.bodyKept]! : 0);
+    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
   }
   return out;
 }

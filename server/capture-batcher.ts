@@ -12,7 +12,7 @@ export const DEFAULT_BATCH_MAX_RECORDS = 1024;
 export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 export class CaptureBatcher {
-  private builder: RecordBatchBuilder | null = null;
+  private readonly builder: RecordBatchBuilder;
   private timer: NodeJS.Timeout | null = null;
   delivered = 0;
   batches = 0;
@@ -22,14 +22,13 @@ export class CaptureBatcher {
     private readonly intervalMs = DEFAULT_BATCH_INTERVAL_MS,
     private readonly maxRecords = DEFAULT_BATCH_MAX_RECORDS,
     private readonly onSinkError: (err: unknown) => void = () => {},
-  ) {}
+  ) {
+    this.builder = new RecordBatchBuilder(256 * 1024, maxRecords);
+  }
 
   /** Copies the record in; the caller's buffers may be reused right after. */
   add(parts: RecordParts): void {
-    if (!this.builder) {
-      this.builder = new RecordBatchBuilder();
-      this.timer = setTimeout(() => this.flush(), this.intervalMs);
-    }
+    if (this.builder.count === 0) this.timer = setTimeout(() => this.flush(), this.intervalMs);
     this.builder.add(parts);
     if (this.builder.count >= this.maxRecords || this.builder.byteSize >= BATCH_MAX_BYTES) this.flush();
   }
@@ -38,10 +37,8 @@ export class CaptureBatcher {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const builder = this.builder;
-    this.builder = null;
-    if (!builder || builder.count === 0) return;
-    const batch = builder.take();
+    if (this.builder.count === 0) return;
+    const batch = this.builder.take();
     this.delivered += batch.count;
     this.batches++;
     try {

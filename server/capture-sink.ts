@@ -31,7 +31,7 @@ export function portSink(port: PostTarget, options: { transfer?: boolean } = {})
     deliver(batch: RecordBatch): void {
       const message: EngineEvent = { type: 'records', batch };
       if (options.transfer) {
-        (port.postMessage as (m: unknown, t: ArrayBufferLike[]) => void)(message, [batch.bytes.buffer, batch.nums.buffer]);
+        (port.postMessage as (m: unknown, t: ArrayBufferLike[]) => void)(message, [batch.bytes.buffer, batch.ints.buffer, batch.floats.buffer]);
       } else {
         port.postMessage(message);
       }

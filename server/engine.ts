@@ -98,16 +98,8 @@ interface Listener {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-type HeadFields = Pick<RecordParts, 'methodStart' | 'methodEnd' | 'targetStart' | 'targetEnd' | 'version' | 'headerCount' | 'headerOffsets'>;
-
-/** The parsed view of a record: offsets into its raw bytes, or "nothing parsed". */
-function headFields(head: HeadSketch | null): HeadFields {
-  if (!head) return { methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: [] };
-  return {
-    methodStart: head.methodStart, methodEnd: head.methodEnd, targetStart: head.targetStart, targetEnd: head.targetEnd,
-    version: head.version, headerCount: head.headerCount, headerOffsets: head.headerOffsets,
-  };
-}
+/** Shared empty offsets for records whose head did not parse. */
+const NO_OFFSETS: number[] = [];
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -615,7 +607,7 @@ export class Engine {
     this.counters.requests++;
     const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + this.captureBodyBytes);
     this.queueRecord(c, {
-      ...this.recordIdentity(c),
+      id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
       raw, rawFrom, rawTo: capturedRawTo, rawLength,
       headLength: head.headLength,
       bodyInRaw: body === null,
@@ -625,7 +617,9 @@ export class Engine {
       status: v.status,
       error: null, errorDetail: null,
       accepted: c.accepted, firstByte, headComplete, bodyComplete: t, responseWritten: null,
-      ...headFields(head),
+      methodStart: head ? head.methodStart : -1, methodEnd: head ? head.methodEnd : -1,
+      targetStart: head ? head.targetStart : -1, targetEnd: head ? head.targetEnd : -1, version: head ? head.version : 0,
+      headerCount: head ? head.headerCount : 0, headerOffsets: head ? head.headerOffsets : NO_OFFSETS,
       trailers,
     });
     if (!keepAlive) this.closeAfterAnswer(c, false);
@@ -651,7 +645,7 @@ export class Engine {
     const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + this.captureBodyBytes);
     const chunkedBody = req?.decoder ? req.body : null;
     this.queueRecord(c, {
-      ...this.recordIdentity(c),
+      id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
       raw: buf, rawFrom: pos, rawTo, rawLength: req ? req.rawLength : end - pos,
       headLength,
       bodyInRaw: chunkedBody === null,
@@ -662,16 +656,13 @@ export class Engine {
       error: code, errorDetail: detail,
       accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
       headComplete: head ? (req ? req.headComplete : t) : null, bodyComplete: null, responseWritten: null,
-      ...headFields(head),
+      methodStart: head ? head.methodStart : -1, methodEnd: head ? head.methodEnd : -1,
+      targetStart: head ? head.targetStart : -1, targetEnd: head ? head.targetEnd : -1, version: head ? head.version : 0,
+      headerCount: head ? head.headerCount : 0, headerOffsets: head ? head.headerOffsets : NO_OFFSETS,
       trailers: null,
     });
     c.requestFirstByte = 0;
     this.closeAfterAnswer(c, true);
-  }
-
-  /** A new record's identity: the next id, and where it came from. Call after counting the request on c. */
-  private recordIdentity(c: Connection): Pick<RecordParts, 'id' | 'connectionId' | 'requestOnConnection' | 'listener' | 'peer'> {
-    return { id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer };
   }
 
   private closeAfterAnswer(c: Connection, linger: boolean): void {
@@ -844,7 +835,7 @@ export class Engine {
     const rawTo = req ? req.rawKept : c.pendingLength;
     const chunked = req?.decoder ? req : null;
     this.batcher.add({
-      ...this.recordIdentity(c),
+      id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
       raw, rawFrom: 0, rawTo, rawLength: req ? req.rawLength : c.pendingLength,
       headLength: head ? head.headLength : 0,
       bodyInRaw: !chunked,
@@ -855,7 +846,9 @@ export class Engine {
       error, errorDetail: detail,
       accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
       headComplete: req ? req.headComplete : null, bodyComplete: null, responseWritten: null,
-      ...headFields(head),
+      methodStart: head ? head.methodStart : -1, methodEnd: head ? head.methodEnd : -1,
+      targetStart: head ? head.targetStart : -1, targetEnd: head ? head.targetEnd : -1, version: head ? head.version : 0,
+      headerCount: head ? head.headerCount : 0, headerOffsets: head ? head.headerOffsets : NO_OFFSETS,
       trailers: null,
     });
     c.request = null;

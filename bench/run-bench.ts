@@ -1,0 +1,714 @@
+/**
+ * `npm run bench`: the Sockeye engine against two reference servers (a C
+ * epoll server and Node's `http`), measured with wrk in the same session.
+ *
+ * For every scenario (keep-alive, Connection: close, 16-deep pipelining) each
+ * server is started alone, warmed up for 1 s, measured, and stopped before the
+ * next one starts, so every server gets the same CPU budget. The engine runs
+ * in a forked child exactly as the app runs it: every record batch is sent to
+ * this process and decoded here, and the records decoded are compared with the
+ * responses wrk counted.
+ *
+ * Options (environment): BENCH_SECONDS (default 5), BENCH_CONNECTIONS
+ * (default 50), BENCH_ONLY (comma list of keep-alive,close,pipeline),
+ * BENCH_SERVERS (comma list of c,node,engine; default all), BENCH_DECODE
+ * (list: the list fields of every record, as the UI's traffic list; full:
+ * every record whole).
+ *
+ * Exit status: 0 after printing; 1 when a server failed to start or wrk
+ * failed; 2 on bad options. Ratios against the targets are informational and
+ * never fail the bench.
+ */
+import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch } from '../common/record-batch';
+import { isEngineToRunner, type EngineToRunner, type RunnerToEngine } from './engine-messages';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const HOST = '127.0.0.1';
+const WRK_CANDIDATES = ['/usr/bin/wrk', 'wrk'];
+const C_SOURCE = path.join(ROOT, 'bench', 'reference', 'c-epoll-server.c');
+const C_BINARY = path.join(ROOT, 'bench', 'out', 'c-epoll-server');
+const NODE_SERVER = path.join(ROOT, 'build', 'bench', 'reference', 'node-http-server.js');
+const ENGINE_SERVER = path.join(ROOT, 'build', 'bench', 'engine-server.js');
+const PIPELINE_SCRIPT = path.join(ROOT, 'bench', 'wrk', 'pipeline.lua');
+
+const PIPELINE_DEPTH = 16;
+const WARMUP_SECONDS = 1;
+const DEFAULT_SECONDS = 5;
+const MAX_SECONDS = 600;
+const DEFAULT_CONNECTIONS = 50;
+const MAX_CONNECTIONS = 10_000;
+/** A server must print/send its port within this time. */
+const START_TIMEOUT_MS = 15_000;
+/** Grace after a polite stop request, and again after SIGTERM, before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+const KILL_WAIT_MS = 2_000;
+/** wrk is killed when it runs this much longer than its -d. */
+const WRK_SLACK_MS = 20_000;
+const COMPILE_TIMEOUT_MS = 60_000;
+/** After wrk ends, wait until no batch arrived for SETTLE_QUIET_MS (at most SETTLE_TIMEOUT_MS). */
+const SETTLE_QUIET_MS = 300;
+const SETTLE_POLL_MS = 50;
+const SETTLE_TIMEOUT_MS = 15_000;
+const STATS_TIMEOUT_MS = 5_000;
+/** Bytes of a child's stderr kept for error reports. */
+const STDERR_TAIL = 4096;
+
+type ScenarioName = 'keep-alive' | 'close' | 'pipeline';
+type ServerName = 'c' | 'node' | 'engine';
+const SCENARIOS: readonly ScenarioName[] = ['keep-alive', 'close', 'pipeline'];
+const SERVERS: readonly ServerName[] = ['c', 'node', 'engine'];
+const SERVER_LABEL: Record<ServerName, string> = { c: 'C epoll', node: 'node:http', engine: 'engine' };
+
+interface Options {
+  seconds: number;
+  connections: number;
+  scenarios: ScenarioName[];
+  servers: ServerName[];
+}
+
+/** Targets from the issue; informational only. */
+interface Target {
+  scenario: ScenarioName;
+  versus: 'node' | 'c';
+  min: number;
+}
+const TARGETS: readonly Target[] = [
+  { scenario: 'keep-alive', versus: 'node', min: 1.5 },
+  { scenario: 'close', versus: 'node', min: 1.5 },
+  { scenario: 'pipeline', versus: 'node', min: 10 },
+  { scenario: 'keep-alive', versus: 'c', min: 0.75 },
+];
+
+// ---------------------------------------------------------------- children
+
+/** Every child this process started and that has not exited yet. */
+const liveChildren = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  child.once('error', () => {
+    if (child.pid === undefined) liveChildren.delete(child);
+  });
+  return child;
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function killPid(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+// Whatever happens, nothing started here outlives the runner.
+process.on('exit', () => {
+  for (const child of liveChildren) {
+    if (!hasExited(child)) killPid(child.pid, 'SIGKILL');
+  }
+});
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The value of `promise`, or TIMED_OUT when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Stop a child by its pid: optional polite request, then SIGTERM, then SIGKILL, each bounded in time. */
+async function stopChild(child: ChildProcess, politely?: () => void): Promise<void> {
+  const exited = exitOf(child);
+  if (politely && !hasExited(child)) {
+    try {
+      politely();
+    } catch {
+      // The IPC channel may already be closed; fall through to signals.
+    }
+    if ((await within(exited, STOP_GRACE_MS)) !== TIMED_OUT) return;
+  }
+  if (hasExited(child)) return;
+  killPid(child.pid, 'SIGTERM');
+  if ((await within(exited, STOP_GRACE_MS)) !== TIMED_OUT) return;
+  killPid(child.pid, 'SIGKILL');
+  await within(exited, KILL_WAIT_MS);
+}
+
+function keepTail(child: ChildProcess): () => string {
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-STDERR_TAIL);
+  });
+  return () => tail.trim();
+}
+
+// ---------------------------------------------------------------- options and tools
+
+const DECODE_MODES = ['list', 'full'] as const;
+/** How the consumer decodes each batch (see the 'message' handler); set from BENCH_DECODE by readOptions. */
+let DECODE_MODE: (typeof DECODE_MODES)[number] = 'list';
+
+function parseIntEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function parseListEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return [...allowed];
+  const picked = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of picked) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${name}: unknown "${item}" (choose from ${allowed.join(', ')})`);
+    }
+  }
+  // Keep the canonical order so tables read the same every time.
+  return allowed.filter((a) => picked.includes(a));
+}
+
+function readOptions(): Options {
+  const options: Options = {
+    seconds: parseIntEnv('BENCH_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
+    connections: parseIntEnv('BENCH_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
+    scenarios: parseListEnv('BENCH_ONLY', SCENARIOS),
+    servers: parseListEnv('BENCH_SERVERS', SERVERS),
+  };
+  const decode = parseListEnv('BENCH_DECODE', DECODE_MODES);
+  if (decode.length !== 1 && process.env.BENCH_DECODE) throw new Error('BENCH_DECODE takes one of list, full');
+  DECODE_MODE = decode.length === 1 ? decode[0]! : 'list';
+  if (options.scenarios.length === 0) throw new Error('BENCH_ONLY selects no scenario');
+  if (options.servers.length === 0) throw new Error('BENCH_SERVERS selects no server');
+  return options;
+}
+
+/** Path of a working wrk, or null. `wrk --version` exits 1 by design, so only a spawn error counts. */
+function findWrk(): { path: string; version: string } | null {
+  for (const candidate of WRK_CANDIDATES) {
+    const r = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    if (r.error === undefined) {
+      const version = `${r.stdout}${r.stderr}`.split('\n')[0]?.trim() ?? '';
+      return { path: candidate, version };
+    }
+  }
+  return null;
+}
+
+function compileC(): void {
+  fs.mkdirSync(path.dirname(C_BINARY), { recursive: true });
+  const args = ['-O2', '-o', C_BINARY, C_SOURCE];
+  const r = spawnSync('gcc', args, { cwd: ROOT, encoding: 'utf8', timeout: COMPILE_TIMEOUT_MS });
+  if (r.error !== undefined) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT'
+      ? 'gcc not found: the C reference server cannot be built (install it with `apt-get install gcc`)'
+      : `gcc failed to run: ${r.error.message}`);
+  }
+  if (r.status !== 0) {
+    throw new Error(`gcc ${args.join(' ')} failed (status ${String(r.status)}):\n${r.stderr}`);
+  }
+}
+
+// ---------------------------------------------------------------- servers
+
+interface EngineTap {
+  batches: number;
+  records: number;
+  /** Records whose status is not 200 or that carry an error code. */
+  notOk: number;
+  decodeErrors: number;
+  lastBatchAt: number;
+  stopped: boolean;
+  errors: string[];
+  requestStats(): Promise<Record<string, number>>;
+}
+
+interface RunningServer {
+  child: ChildProcess;
+  port: number;
+  /** Extra facts for the report (the engine's readiness source). */
+  info: string;
+  stderrTail: () => string;
+  tap: EngineTap | null;
+  stop(): Promise<void>;
+}
+
+/** Start a process that prints "listening <port>" on stdout. */
+async function startPrinting(command: string, args: string[]): Promise<RunningServer> {
+  const child = track(spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const stderrTail = keepTail(child);
+  const running = (port: number): RunningServer => ({
+    child, port, info: '', stderrTail, tap: null, stop: () => stopChild(child),
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let buffered = '';
+      const timer = setTimeout(() => reject(new Error(`no "listening" line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const done = (): void => clearTimeout(timer);
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        buffered = (buffered + chunk).slice(-STDERR_TAIL);
+        const m = /^listening (\d+)\s*$/m.exec(buffered);
+        if (m) {
+          done();
+          resolve(Number(m[1]));
+        }
+      });
+      child.once('error', (err) => { done(); reject(err); });
+      child.once('exit', (code, signal) => {
+        done();
+        reject(new Error(`exited before listening (code ${String(code)}, signal ${String(signal)})`));
+      });
+    });
+    return running(port);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`${path.basename(command === process.execPath ? args[0] ?? command : command)}: ${errorText(err)}${tailNote(stderrTail())}`);
+  }
+}
+
+async function startEngine(): Promise<RunningServer> {
+  if (!fs.existsSync(ENGINE_SERVER)) throw new Error(`${ENGINE_SERVER} is missing: run \`npx tsc -b bench\` first`);
+  const child = track(fork(ENGINE_SERVER, [], {
+    cwd: ROOT,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  }));
+  const stderrTail = keepTail(child);
+  const statsWaiters: Array<(stats: Record<string, number>) => void> = [];
+  let onListening: ((port: number, readiness: string) => void) | null = null;
+  let onError: ((message: string) => void) | null = null;
+
+  const tap: EngineTap = {
+    batches: 0,
+    records: 0,
+    notOk: 0,
+    decodeErrors: 0,
+    lastBatchAt: 0,
+    stopped: false,
+    errors: [],
+    requestStats(): Promise<Record<string, number>> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = statsWaiters.indexOf(waiter);
+          if (i >= 0) statsWaiters.splice(i, 1);
+          reject(new Error(`engine did not answer {type:'stats'} within ${STATS_TIMEOUT_MS} ms`));
+        }, STATS_TIMEOUT_MS);
+        const waiter = (stats: Record<string, number>): void => {
+          clearTimeout(timer);
+          resolve(stats);
+        };
+        statsWaiters.push(waiter);
+        child.send({ type: 'stats' } satisfies RunnerToEngine);
+      });
+    },
+  };
+
+  // The consumer: decode every batch as the UI does and count what it holds. The
+  // UI's traffic list decodes the list fields of every record (BENCH_DECODE=list,
+  // the default) and a whole record only when it is opened; BENCH_DECODE=full
+  // decodes every record whole, headers and body views included.
+  child.on('message', (message: unknown) => {
+    if (isRecordBatch(message)) {
+      tap.batches++;
+      tap.lastBatchAt = Date.now();
+      try {
+        const records = DECODE_MODE === 'full' ? decodeRecordBatch(message) : decodeRecordSummaries(message);
+        tap.records += records.length;
+        for (const r of records) if (r.status !== 200 || r.error !== null) tap.notOk++;
+      } catch (err) {
+        tap.decodeErrors++;
+        tap.errors.push(`decode: ${errorText(err)}`);
+      }
+      return;
+    }
+    if (!isEngineToRunner(message)) {
+      tap.errors.push('unexpected message from engine child');
+      return;
+    }
+    const m: EngineToRunner = message;
+    switch (m.type) {
+      case 'listening':
+        onListening?.(m.port, m.readiness ?? 'unknown');
+        break;
+      case 'stats':
+        statsWaiters.shift()?.(m.stats);
+        break;
+      case 'stopped':
+        tap.stopped = true;
+        break;
+      case 'error':
+        tap.errors.push(m.message);
+        onError?.(m.message);
+        break;
+    }
+  });
+
+  const stop = (): Promise<void> => stopChild(child, () => {
+    if (child.connected) child.send({ type: 'stop' } satisfies RunnerToEngine);
+  });
+
+  try {
+    const [port, readiness] = await new Promise<[number, string]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening" message within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      onListening = (p, r) => { clearTimeout(timer); resolve([p, r]); };
+      onError = (msg) => { clearTimeout(timer); reject(new Error(msg)); };
+      child.once('error', (err) => { clearTimeout(timer); reject(err); });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`exited before listening (code ${String(code)}, signal ${String(signal)})`));
+      });
+    });
+    onListening = null;
+    onError = null;
+    return { child, port, info: `readiness: ${readiness}`, stderrTail, tap, stop };
+  } catch (err) {
+    await stop();
+    throw new Error(`engine-server: ${errorText(err)}${tailNote(stderrTail())}`);
+  }
+}
+
+async function startServer(name: ServerName): Promise<RunningServer> {
+  switch (name) {
+    case 'c':
+      return startPrinting(C_BINARY, ['0']);
+    case 'node':
+      if (!fs.existsSync(NODE_SERVER)) throw new Error(`${NODE_SERVER} is missing: run \`npx tsc -b bench\` first`);
+      return startPrinting(process.execPath, [NODE_SERVER, '0']);
+    case 'engine':
+      return startEngine();
+  }
+}
+
+/** Wait until the engine's batches stop arriving (the 16 ms batcher has flushed and IPC has drained). */
+async function settle(tap: EngineTap): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  const polls = Math.ceil(SETTLE_TIMEOUT_MS / SETTLE_POLL_MS);
+  for (let i = 0; i < polls && Date.now() < deadline; i++) {
+    if (Date.now() - tap.lastBatchAt >= SETTLE_QUIET_MS) return;
+    await delay(SETTLE_POLL_MS);
+  }
+}
+
+// ---------------------------------------------------------------- wrk
+
+interface WrkResult {
+  requestsPerSec: number;
+  requests: number;
+  socketErrors: { connect: number; read: number; write: number; timeout: number };
+  non2xx: number;
+  p50: string;
+  p99: string;
+}
+
+function wrkArgs(scenario: ScenarioName, seconds: number, connections: number, port: number): string[] {
+  const url = `http://${HOST}:${port}/`;
+  const base = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  switch (scenario) {
+    case 'keep-alive':
+      return [...base, url];
+    case 'close':
+      return [...base, '-H', 'Connection: close', url];
+    case 'pipeline':
+      return [...base, '-s', PIPELINE_SCRIPT, url, '--', String(PIPELINE_DEPTH)];
+  }
+}
+
+function parseWrk(output: string): WrkResult | null {
+  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
+  const total = /(\d+) requests in [\d.]+\w+/.exec(output);
+  if (!rps || !total) return null;
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
+  const percentile = (p: string): string => new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(output)?.[1] ?? '-';
+  return {
+    requestsPerSec: Number(rps[1]),
+    requests: Number(total[1]),
+    socketErrors: {
+      connect: Number(errors?.[1] ?? 0),
+      read: Number(errors?.[2] ?? 0),
+      write: Number(errors?.[3] ?? 0),
+      timeout: Number(errors?.[4] ?? 0),
+    },
+    non2xx: Number(non2xx?.[1] ?? 0),
+    p50: percentile('50'),
+    p99: percentile('99'),
+  };
+}
+
+async function runWrk(wrk: string, args: string[], seconds: number): Promise<WrkResult> {
+  const child = track(spawn(wrk, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr?.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-STDERR_TAIL); });
+  const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const limit = seconds * 1000 + WRK_SLACK_MS;
+  const command = `wrk ${args.join(' ')}`;
+  let outcome: Awaited<typeof finished> | typeof TIMED_OUT = TIMED_OUT;
+  try {
+    outcome = await within(finished, limit);
+  } finally {
+    if (outcome === TIMED_OUT) await stopChild(child);
+  }
+  if (outcome === TIMED_OUT) throw new Error(`${command}: still running after ${limit} ms, killed`);
+  const { code, signal } = outcome;
+  if (code !== 0) throw new Error(`${command}: exit ${String(code ?? signal)}${tailNote(stderr || stdout)}`);
+  const parsed = parseWrk(stdout);
+  if (!parsed) throw new Error(`${command}: could not read its output:\n${stdout}${tailNote(stderr)}`);
+  return parsed;
+}
+
+// ---------------------------------------------------------------- one measurement
+
+interface EngineCheck {
+  /** Records decoded by this process during the measured run. */
+  recordsMeasured: number;
+  /** Records decoded over the engine's whole life (warm-up included), after stop. */
+  recordsTotal: number;
+  batchesTotal: number;
+  notOk: number;
+  decodeErrors: number;
+  stats: Record<string, number> | null;
+  notes: string[];
+}
+
+interface Row {
+  scenario: ScenarioName;
+  server: ServerName;
+  info: string;
+  wrk: WrkResult | null;
+  engine: EngineCheck | null;
+  failure: string | null;
+}
+
+async function measure(scenario: ScenarioName, server: ServerName, options: Options, wrk: string): Promise<Row> {
+  const row: Row = { scenario, server, info: '', wrk: null, engine: null, failure: null };
+  let running: RunningServer | null = null;
+  let recordsBefore = 0;
+  try {
+    running = await startServer(server);
+    row.info = running.info;
+    await runWrk(wrk, wrkArgs(scenario, WARMUP_SECONDS, options.connections, running.port), WARMUP_SECONDS);
+    if (running.tap) {
+      await settle(running.tap);
+      recordsBefore = running.tap.records;
+    }
+    row.wrk = await runWrk(wrk, wrkArgs(scenario, options.seconds, options.connections, running.port), options.seconds);
+    if (running.tap) {
+      await settle(running.tap);
+      const recordsMeasured = running.tap.records - recordsBefore;
+      let stats: Record<string, number> | null = null;
+      const notes: string[] = [];
+      try {
+        stats = await running.tap.requestStats();
+      } catch (err) {
+        notes.push(errorText(err));
+      }
+      row.engine = { recordsMeasured, recordsTotal: 0, batchesTotal: 0, notOk: 0, decodeErrors: 0, stats, notes };
+    }
+    if (hasExited(running.child)) throw new Error(`server exited during the run${tailNote(running.stderrTail())}`);
+  } catch (err) {
+    row.failure = errorText(err);
+  } finally {
+    if (running) {
+      await running.stop();
+      const tap = running.tap;
+      if (tap && row.engine) {
+        row.engine.recordsTotal = tap.records;
+        row.engine.batchesTotal = tap.batches;
+        row.engine.notOk = tap.notOk;
+        row.engine.decodeErrors = tap.decodeErrors;
+        if (!tap.stopped) row.engine.notes.push('engine child did not confirm a clean stop (last batch may be missing)');
+        const requests = row.engine.stats?.requests;
+        if (requests !== undefined && requests !== tap.records) {
+          row.engine.notes.push(`records decoded over the engine's life (${tap.records}) != engine.stats().requests (${requests})`);
+        }
+        row.engine.notes.push(...tap.errors.slice(0, 5));
+      }
+    }
+  }
+  return row;
+}
+
+// ---------------------------------------------------------------- printing
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function tailNote(tail: string): string {
+  return tail ? `\n    stderr: ${tail.split('\n').slice(-8).join('\n    ')}` : '';
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function find(rows: Row[], scenario: ScenarioName, server: ServerName): WrkResult | null {
+  return rows.find((r) => r.scenario === scenario && r.server === server)?.wrk ?? null;
+}
+
+function ratioCell(engine: WrkResult | null, other: WrkResult | null): { text: string; value: number | null } {
+  if (!engine || !other || other.requestsPerSec === 0) return { text: '-', value: null };
+  const value = engine.requestsPerSec / other.requestsPerSec;
+  return { text: `${value.toFixed(2)}x`, value };
+}
+
+function targetCell(scenario: ScenarioName, versus: 'node' | 'c', value: number | null): string {
+  const target = TARGETS.find((t) => t.scenario === scenario && t.versus === versus);
+  if (!target) return '';
+  if (value === null) return `>= ${target.min}x ?`;
+  return `>= ${target.min}x ${value >= target.min ? 'PASS' : 'MISS'}`;
+}
+
+function print(rows: Row[], options: Options): void {
+  const out: string[] = [];
+  out.push('', 'Throughput (wrk, one server at a time)');
+  out.push(table(
+    ['scenario', 'server', 'req/s', 'responses', 'p50', 'p99', 'sock err c/r/w/t', 'non-2xx'],
+    rows.map((r) => {
+      const w = r.wrk;
+      if (!w) return [r.scenario, SERVER_LABEL[r.server], 'FAILED', '-', '-', '-', '-', '-'];
+      const e = w.socketErrors;
+      // wrk times a pipelined round trip from its first request only; its latency figures mean little there.
+      const latency = r.scenario === 'pipeline' ? ['-', '-'] : [w.p50, w.p99];
+      return [r.scenario, SERVER_LABEL[r.server], int(w.requestsPerSec), int(w.requests), ...latency,
+        `${e.connect}/${e.read}/${e.write}/${e.timeout}`, int(w.non2xx)];
+    }),
+  ));
+
+  if (options.servers.includes('engine')) {
+    out.push('', 'Ratios (targets are informational; the bench never fails on them)');
+    out.push(table(
+      ['scenario', 'engine/node', 'target', 'engine/C', 'target'],
+      options.scenarios.map((s) => {
+        const engine = find(rows, s, 'engine');
+        const vsNode = ratioCell(engine, find(rows, s, 'node'));
+        const vsC = ratioCell(engine, find(rows, s, 'c'));
+        return [s, vsNode.text, targetCell(s, 'node', vsNode.value), vsC.text, targetCell(s, 'c', vsC.value)];
+      }),
+    ));
+
+    const engineRows = rows.filter((r) => r.server === 'engine' && r.engine);
+    if (engineRows.length > 0) {
+      out.push('', `Engine capture, decoded in the runner process with BENCH_DECODE=${DECODE_MODE} (records from the measured run vs responses wrk counted)`);
+      out.push(table(
+        ['scenario', 'wrk responses', 'records', 'diff', 'records (life)', 'batches', 'non-200/err', 'decode err'],
+        engineRows.map((r) => {
+          const e = r.engine!;
+          const responses = r.wrk?.requests ?? 0;
+          const diff = e.recordsMeasured - responses;
+          return [r.scenario, int(responses), int(e.recordsMeasured), `${diff >= 0 ? '+' : ''}${int(diff)}`,
+            int(e.recordsTotal), int(e.batchesTotal), int(e.notOk), int(e.decodeErrors)];
+        }),
+      ));
+      out.push('  records >= responses is expected: requests answered after wrk stopped counting are still captured');
+      out.push(`  (at most connections x depth = ${options.connections} x ${PIPELINE_DEPTH} for pipelining).`);
+      for (const r of engineRows) {
+        const e = r.engine!;
+        const stats = e.stats ? Object.entries(e.stats).map(([k, v]) => `${k}=${v}`).join(' ') : 'unavailable';
+        out.push(`  engine.stats() after ${r.scenario}: ${stats}`);
+        for (const note of e.notes) out.push(`    note: ${note}`);
+      }
+    }
+  }
+
+  const failures = rows.filter((r) => r.failure !== null);
+  if (failures.length > 0) {
+    out.push('', 'Failures');
+    for (const r of failures) out.push(`  ${r.scenario} / ${SERVER_LABEL[r.server]}: ${r.failure ?? ''}`);
+  }
+  console.log(out.join('\n'));
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = readOptions();
+  } catch (err) {
+    console.error(`bench: ${errorText(err)}`);
+    return 2;
+  }
+  const wrk = findWrk();
+  if (!wrk) {
+    console.error('bench: wrk is not installed. Install it with:\n  sudo apt-get install wrk');
+    return 1;
+  }
+  if (options.servers.includes('c')) {
+    try {
+      compileC();
+    } catch (err) {
+      console.error(`bench: ${errorText(err)}`);
+      return 1;
+    }
+  }
+
+  console.log(`Sockeye bench: ${options.seconds} s per run after ${WARMUP_SECONDS} s warm-up, ` +
+    `wrk -t1 -c${options.connections}, pipelining depth ${PIPELINE_DEPTH}, ${HOST} only`);
+  console.log(`${wrk.version}; node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
+
+  const rows: Row[] = [];
+  for (const scenario of options.scenarios) {
+    for (const server of options.servers) {
+      process.stdout.write(`  ${scenario.padEnd(10)} ${SERVER_LABEL[server].padEnd(9)} ... `);
+      const row = await measure(scenario, server, options, wrk.path);
+      rows.push(row);
+      console.log(`${row.wrk ? `${int(row.wrk.requestsPerSec)} req/s` : 'FAILED'}${row.info ? ` (${row.info})` : ''}`);
+    }
+  }
+  print(rows, options);
+  return rows.some((r) => r.failure !== null) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
