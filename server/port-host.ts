@@ -4,7 +4,6 @@
  * events; commands arrive as EngineCommand messages and are validated here,
  * because a port is a trust boundary.
  */
-import { formatFieldErrors } from '../common/canned-response';
 import { isEngineCommand, type EngineCommand, type EngineEvent } from '../common/wire-messages';
 import { Engine, type EngineOptions } from './engine';
 import { portSink, type PostTarget } from './capture-sink';
@@ -57,8 +56,8 @@ async function handle(engine: Engine, command: EngineCommand, post: (e: EngineEv
   switch (command.type) {
     case 'set-response': {
       const result = engine.setResponse(command.response);
+      // A refused response is answered with every problem; the sender shows them.
       post(result.ok ? { type: 'response-set', ok: true } : { type: 'response-set', ok: false, errors: result.errors });
-      if (!result.ok) process.emitWarning(`refused response: ${formatFieldErrors(result.errors)}`);
       return;
     }
     case 'get-stats':
