@@ -11,7 +11,8 @@
  *
  * Options (environment): BENCH_SECONDS (default 5), BENCH_CONNECTIONS
  * (default 50), BENCH_ONLY (comma list of keep-alive,close,pipeline),
- * BENCH_SERVERS (comma list of c,node,engine; default all), BENCH_DECODE
+ * BENCH_SERVERS (comma list of c,node,engine; default all), BENCH_ROUNDS
+ * (default 1; each result is the median round), BENCH_DECODE
  * (list: the list fields of every record, as the UI's traffic list; full:
  * every record whole).
  *
@@ -39,6 +40,9 @@ const PIPELINE_DEPTH = 16;
 const WARMUP_SECONDS = 1;
 const DEFAULT_SECONDS = 5;
 const MAX_SECONDS = 600;
+/** Rounds of the whole matrix; each (scenario, server) reports its median round. */
+const DEFAULT_ROUNDS = 1;
+const MAX_ROUNDS = 9;
 const DEFAULT_CONNECTIONS = 50;
 const MAX_CONNECTIONS = 10_000;
 /** A server must print/send its port within this time. */
@@ -65,6 +69,7 @@ const SERVER_LABEL: Record<ServerName, string> = { c: 'C epoll', node: 'node:htt
 
 interface Options {
   seconds: number;
+  rounds: number;
   connections: number;
   scenarios: ScenarioName[];
   servers: ServerName[];
@@ -202,6 +207,7 @@ function parseListEnv<T extends string>(name: string, allowed: readonly T[]): T[
 function readOptions(): Options {
   const options: Options = {
     seconds: parseIntEnv('BENCH_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
+    rounds: parseIntEnv('BENCH_ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS),
     connections: parseIntEnv('BENCH_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
     scenarios: parseListEnv('BENCH_ONLY', SCENARIOS),
     servers: parseListEnv('BENCH_SERVERS', SERVERS),
@@ -688,21 +694,48 @@ async function main(): Promise<number> {
     }
   }
 
-  console.log(`Sockeye bench: ${options.seconds} s per run after ${WARMUP_SECONDS} s warm-up, ` +
+  console.log(`Sockeye bench: ${options.rounds} round(s), ${options.seconds} s per run after ${WARMUP_SECONDS} s warm-up, ` +
     `wrk -t1 -c${options.connections}, pipelining depth ${PIPELINE_DEPTH}, ${HOST} only`);
   console.log(`${wrk.version}; node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
 
-  const rows: Row[] = [];
-  for (const scenario of options.scenarios) {
-    for (const server of options.servers) {
-      process.stdout.write(`  ${scenario.padEnd(10)} ${SERVER_LABEL[server].padEnd(9)} ... `);
-      const row = await measure(scenario, server, options, wrk.path);
-      rows.push(row);
-      console.log(`${row.wrk ? `${int(row.wrk.requestsPerSec)} req/s` : 'FAILED'}${row.info ? ` (${row.info})` : ''}`);
+  // Rounds run the whole matrix in turn (not one server many times in a row), so
+  // a noisy minute on a shared machine lands on every server alike.
+  const runs: Row[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) console.log(`round ${round} of ${options.rounds}`);
+    for (const scenario of options.scenarios) {
+      for (const server of options.servers) {
+        process.stdout.write(`  ${scenario.padEnd(10)} ${SERVER_LABEL[server].padEnd(9)} ... `);
+        const row = await measure(scenario, server, options, wrk.path);
+        runs.push(row);
+        console.log(`${row.wrk ? `${int(row.wrk.requestsPerSec)} req/s` : 'FAILED'}${row.info ? ` (${row.info})` : ''}`);
+      }
     }
   }
+  const rows = medianRows(runs, options);
   print(rows, options);
-  return rows.some((r) => r.failure !== null) ? 1 : 0;
+  if (options.rounds > 1) {
+    console.log('\nEvery round (req/s; the table shows the median round)');
+    for (const r of rows) {
+      const all = runs.filter((x) => x.scenario === r.scenario && x.server === r.server);
+      console.log(`  ${r.scenario.padEnd(10)} ${SERVER_LABEL[r.server].padEnd(9)} ${all.map((x) => (x.wrk ? int(x.wrk.requestsPerSec) : 'failed')).join(', ')}`);
+    }
+  }
+  return runs.some((r) => r.failure !== null) ? 1 : 0;
+}
+
+/** For each (scenario, server), the round with the median req/s (a failed round counts as lowest). */
+function medianRows(runs: Row[], options: Options): Row[] {
+  const out: Row[] = [];
+  for (const scenario of options.scenarios) {
+    for (const server of options.servers) {
+      const all = runs.filter((r) => r.scenario === scenario && r.server === server)
+        .sort((a, b) => (a.wrk?.requestsPerSec ?? -1) - (b.wrk?.requestsPerSec ?? -1));
+      const median = all[Math.floor(all.length / 2)];
+      if (median) out.push(median);
+    }
+  }
+  return out;
 }
 
 main().then(
