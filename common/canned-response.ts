@@ -109,13 +109,17 @@ export function cannedBodyByteLength(body: string, encoding: 'utf8' | 'base64'):
     const pad = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
     return (compact.length / 4) * 3 - pad;
   }
+  // UTF-8 length as encoders produce it: a surrogate pair is 4 bytes; a lone
+  // surrogate (either half) becomes U+FFFD, 3 bytes (WHATWG Encoding §4.1).
   let n = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < body.length) { n += 4; i++; }
-    else n += 3;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < body.length) {
+      const next = body.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) { n += 4; i++; } else n += 3;
+    } else n += 3;
   }
   return n;
 }

@@ -52,6 +52,8 @@ export const CAPTURE_ERROR_STATUS = {
   'body-timeout': 408,
   'connection-closed': null,
   'connection-reset': null,
+  /** Bytes that arrived after a request that closed the connection (RFC 9112 §9.6): kept, never answered. */
+  'after-close': null,
 } as const satisfies Record<string, number | null>;
 
 export type CaptureErrorCode = keyof typeof CAPTURE_ERROR_STATUS;

@@ -20,6 +20,8 @@ export interface EngineStats {
   bytesSent: number;
   /** Sends the kernel took only part of (the rest waited for EPOLLOUT). */
   partialSends: number;
+  /** Bytes read after the final answer on a closing connection, drained and dropped (RFC 9112 §9.6). */
+  bytesDiscardedAfterClose: number;
   /** Times accepting paused because of EMFILE/ENFILE/ENOBUFS/ENOMEM or the connection cap. */
   acceptPauses: number;
   /** Unexpected internal errors contained to one connection. */

@@ -98,6 +98,24 @@ interface Listener {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** True when buf[from, to) holds only CR and LF: the empty lines RFC 9112 §2.2 lets a server ignore. */
+function onlyLineEnds(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0x0d && buf[i] !== 0x0a) return false;
+  return true;
+}
+
+/** Bytes of a request head are waiting (empty lines alone do not count). */
+function hasPartialHead(c: Connection): boolean {
+  return c.pendingLength > 0 && !onlyLineEnds(c.pending!, 0, c.pendingLength);
+}
+
+/** RFC 9110 §9.1: method names are case-sensitive, so only "HEAD" is HEAD. */
+function sketchIsHead(buf: Uint8Array, pos: number, head: HeadSketch | null): boolean {
+  if (!head || head.methodEnd - head.methodStart !== 4) return false;
+  const m = pos + head.methodStart;
+  return buf[m] === 0x48 && buf[m + 1] === 0x45 && buf[m + 2] === 0x41 && buf[m + 3] === 0x44;
+}
+
 /** Shared empty offsets for records whose head did not parse. */
 const NO_OFFSETS: number[] = [];
 
@@ -143,7 +161,7 @@ export class Engine {
   private stopped = false;
   private readonly counters = {
     connectionsAccepted: 0, connectionsWithoutRequest: 0, requests: 0, malformedRequests: 0,
-    bytesRead: 0, bytesSent: 0, partialSends: 0, acceptPauses: 0, internalErrors: 0,
+    bytesRead: 0, bytesSent: 0, partialSends: 0, bytesDiscardedAfterClose: 0, acceptPauses: 0, internalErrors: 0,
   };
 
   /**
@@ -228,11 +246,18 @@ export class Engine {
   /** The response answered from now on. Invalid input changes nothing and returns every problem. */
   setResponse(input: unknown): Validated<CannedResponse> {
     const checked = validateCannedResponse(input);
-    if (checked.ok) {
-      this.response = checked.value;
-      this.variants = buildResponseVariants(this.response, Date.now());
-      this.variantsSecond = Math.floor(Date.now() / 1000);
+    if (!checked.ok) return checked;
+    let variants: ResponseVariants;
+    try {
+      variants = buildResponseVariants(checked.value, Date.now());
+    } catch (err) {
+      // Validation and building disagree: a bug, but the old response stays in force.
+      this.internalError(err);
+      return { ok: false, errors: [{ field: '', message: `response could not be built: ${String(err)}` }] };
     }
+    this.response = checked.value;
+    this.variants = variants;
+    this.variantsSecond = Math.floor(Date.now() / 1000);
     return checked;
   }
 
@@ -311,7 +336,11 @@ export class Engine {
     const second = Math.floor(t / 1000);
     if (second !== this.variantsSecond) {
       this.variantsSecond = second;
-      this.variants = buildResponseVariants(this.response, t);
+      try {
+        this.variants = buildResponseVariants(this.response, t);
+      } catch (err) {
+        this.internalError(err); // keep answering with the bytes built last
+      }
     }
   }
 
@@ -397,7 +426,8 @@ export class Engine {
     this.counters.bytesRead += n;
     c.lastActivity = t;
     if (c.lingering || c.closeAfterWrite) {
-      // After our final answer input is drained and dropped (RFC 9112 §9.6).
+      // After our final answer input is drained and dropped (RFC 9112 §9.6), and counted.
+      this.counters.bytesDiscardedAfterClose += n;
       c.lingerDiscarded += n;
       if (c.lingerDiscarded > LINGER_MAX_BYTES) this.closeConnection(c, t, null, null);
       return;
@@ -408,7 +438,11 @@ export class Engine {
       const before = c.pendingLength;
       buf = this.appendPending(c, this.scratch, 0, n);
       end = c.pendingLength;
-      if (c.request === null && !this.headMayHaveChanged(buf, before, end)) return; // still partial: see headMayHaveChanged
+      if (c.request === null && !this.headMayHaveChanged(buf, before, end)) {
+        // Still partial (see headMayHaveChanged); a request starts with its first byte that is not a line end.
+        if (c.requestFirstByte === 0 && !onlyLineEnds(buf, 0, end)) c.requestFirstByte = t;
+        return;
+      }
       c.pendingLength = 0;
     }
     this.processBytes(c, buf, 0, end, t);
@@ -464,6 +498,9 @@ export class Engine {
         } else {
           this.appendPending(c, buf, pos, end);
         }
+        // RFC 9112 §2.2: empty lines before a request line are ignored. They stay in
+        // pending (the next request's raw bytes keep them) but start no request.
+        if (onlyLineEnds(c.pending!, 0, c.pendingLength)) c.requestFirstByte = 0;
         return;
       }
       if (result.kind === 'error') {
@@ -472,6 +509,9 @@ export class Engine {
       }
       pos = this.startRequest(c, result.head, buf, pos, end, t);
     }
+    // A request that closes the connection was answered; what the client sent after it is
+    // never answered (RFC 9112 §9.6) but is kept, so no byte that arrived goes unrecorded.
+    if (pos < end && c.closeAfterWrite && !onlyLineEnds(buf, pos, end)) this.recordAfterClose(c, buf, pos, end, t);
   }
 
   /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
@@ -635,7 +675,8 @@ export class Engine {
     detail: string, t: number, req: InFlightRequest | null = null,
   ): void {
     const status = CAPTURE_ERROR_STATUS[code] ?? 400;
-    this.queueOutput(c, buildErrorResponse(status, detail, t));
+    // RFC 9110 §9.3.2: even a refusal of HEAD carries no content.
+    this.queueOutput(c, buildErrorResponse(status, detail, t, sketchIsHead(buf, pos, head)));
     c.requestsSeen++;
     this.counters.requests++;
     this.counters.malformedRequests++;
@@ -663,6 +704,24 @@ export class Engine {
     });
     c.requestFirstByte = 0;
     this.closeAfterAnswer(c, true);
+  }
+
+  /** Bytes after a request that closed the connection: one record, not answered. */
+  private recordAfterClose(c: Connection, buf: Buffer, pos: number, end: number, t: number): void {
+    c.requestsSeen++;
+    this.counters.requests++;
+    this.counters.malformedRequests++;
+    this.queueRecord(c, {
+      id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
+      raw: buf, rawFrom: pos, rawTo: Math.min(end, pos + this.headLimits.maxHeaderSectionBytes + this.captureBodyBytes),
+      rawLength: end - pos, headLength: 0,
+      bodyInRaw: true, body: null, bodyFrom: 0, bodyKept: 0, bodyLength: 0,
+      status: null,
+      error: 'after-close', errorDetail: 'sent after a request that closed the connection; not answered',
+      accepted: c.accepted, firstByte: t, headComplete: null, bodyComplete: null, responseWritten: null,
+      methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: NO_OFFSETS,
+      trailers: null,
+    });
   }
 
   private closeAfterAnswer(c: Connection, linger: boolean): void {
@@ -800,7 +859,7 @@ export class Engine {
     c.awaiting.length = 0;
     if (error !== null && !c.lingering && !c.closeAfterWrite) {
       this.recordAbandoned(c, t, error, detail ?? error);
-    } else if (c.requestsSeen === 0 && c.pendingLength === 0) {
+    } else if (c.requestsSeen === 0 && !hasPartialHead(c)) {
       this.counters.connectionsWithoutRequest++;
     }
     this.connections.delete(c.fd);
@@ -823,7 +882,7 @@ export class Engine {
   /** A request cut off before it completed: record what arrived. Nothing is answered. */
   private recordAbandoned(c: Connection, t: number, error: CaptureErrorCode, detail: string): void {
     const req = c.request;
-    if (!req && c.pendingLength === 0) {
+    if (!req && !hasPartialHead(c)) {
       if (c.requestsSeen === 0) this.counters.connectionsWithoutRequest++;
       return;
     }
@@ -870,7 +929,7 @@ export class Engine {
           if (t - c.lastActivity > this.idleTimeoutMs) this.closeConnection(c, t, 'connection-closed', 'client stopped reading');
         } else if (c.request) {
           if (t - c.lastActivity > this.bodyTimeoutMs) this.timeOut(c, t, 'body-timeout', `no body bytes for ${this.bodyTimeoutMs} ms`);
-        } else if (c.pendingLength > 0 || c.requestFirstByte !== 0) {
+        } else if (c.requestFirstByte !== 0) {
           if (t - c.requestFirstByte > this.headTimeoutMs) this.timeOut(c, t, 'head-timeout', `head not complete after ${this.headTimeoutMs} ms`);
         } else if (t - c.lastActivity > this.idleTimeoutMs) {
           this.closeConnection(c, t, null, null);

@@ -78,18 +78,17 @@ export const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1
 
 /**
  * The answer to a malformed or refused request: the status, a plain-text
- * line saying what was wrong, and `Connection: close` (the engine closes
- * after it, RFC 9112 §9.6).
+ * line saying what was wrong (left out for HEAD), and `Connection: close`
+ * (the engine closes after it, RFC 9112 §9.6).
  */
-export function buildErrorResponse(status: number, detail: string, nowMs: number): Buffer {
+export function buildErrorResponse(status: number, detail: string, nowMs: number, headOnly = false): Buffer {
   const reason = STATUS_REASONS[status] ?? 'Error';
   const body = Buffer.from(`${status} ${reason}: ${detail}\n`, 'utf8');
-  return Buffer.concat([
-    Buffer.from(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ${httpDate(nowMs)}\r\n` +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-      'latin1',
-    ),
-    body,
-  ]);
+  const head = Buffer.from(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ${httpDate(nowMs)}\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    'latin1',
+  );
+  // The answer to HEAD has the same head and no content (RFC 9110 §9.3.2).
+  return headOnly ? head : Buffer.concat([head, body]);
 }
