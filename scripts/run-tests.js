@@ -4,7 +4,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { readdirSync, statSync, existsSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, relative } = require('node:path');
 
 const root = join(__dirname, '..', 'build');
 if (!existsSync(root)) {
@@ -17,7 +17,11 @@ const files = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.test.js') && (only.length === 0 || only.some((o) => path.includes(o)))) files.push(path);
+    else if (name.endsWith('.test.js') && (only.length === 0 || only.some((o) => path.includes(o)))) {
+      // Only tests whose source still exists: a renamed or deleted test leaves its old output in build/.
+      const source = join(__dirname, '..', relative(root, path)).replace(/\.js$/, '.ts');
+      if (existsSync(source)) files.push(path);
+    }
   }
 })(root);
 files.sort();
