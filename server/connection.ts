@@ -1,6 +1,6 @@
 /**
- * Per-connection state of the engine. Plain data plus small helpers; the
- * event loop in engine.ts drives it.
+ * Per-connection state of the engine and the helpers that own its buffers
+ * (partial heads, raw and body captures); the event loop in engine.ts drives it.
  */
 import type { HeaderPair, SocketAddress } from '../common/capture-record';
 import type { RecordParts } from '../common/record-batch';
@@ -77,4 +77,60 @@ export class Connection {
   ) {
     this.lastActivity = accepted;
   }
+}
+
+/** Smallest buffer allocated for a partial head or a body capture. */
+export const MIN_BUFFER_BYTES = 4096;
+
+/** Append src[from, to) to the connection's pending bytes (a partial head), growing the buffer; returns it. */
+export function appendPending(c: Connection, src: Buffer, from: number, to: number): Buffer {
+  const need = c.pendingLength + (to - from);
+  if (!c.pending || c.pending.length < need) {
+    const grown = Buffer.allocUnsafe(Math.max(need, (c.pending?.length ?? 0) * 2, MIN_BUFFER_BYTES));
+    if (c.pending) c.pending.copy(grown, 0, 0, c.pendingLength);
+    c.pending = grown;
+  }
+  src.copy(c.pending, c.pendingLength, from, to);
+  c.pendingLength = need;
+  return c.pending;
+}
+
+/** Count wire bytes of the request and keep them up to head + captureBodyBytes. */
+export function captureRaw(req: InFlightRequest, captureBodyBytes: number, buf: Buffer, from: number, to: number): void {
+  req.rawLength += to - from;
+  const limit = req.head.headLength + captureBodyBytes;
+  const take = Math.min(to - from, limit - req.rawKept);
+  if (take <= 0) return;
+  if (req.rawKept + take > req.raw.length) {
+    const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(req.rawKept + take, req.raw.length * 2)));
+    req.raw.copy(grown, 0, 0, req.rawKept);
+    req.raw = grown;
+  }
+  buf.copy(req.raw, req.rawKept, from, from + take);
+  req.rawKept += take;
+}
+
+/** Keep decoded (de-chunked) body bytes up to captureBodyBytes. */
+export function captureBody(req: InFlightRequest, captureBodyBytes: number, data: Uint8Array, from: number, to: number): void {
+  const take = Math.min(to - from, captureBodyBytes - req.bodyKept);
+  if (take <= 0) return;
+  if (!req.body || req.bodyKept + take > req.body.length) {
+    const size = Math.min(captureBodyBytes, Math.max(req.bodyKept + take, (req.body?.length ?? 0) * 2, MIN_BUFFER_BYTES));
+    const grown = Buffer.allocUnsafe(size);
+    req.body?.copy(grown, 0, 0, req.bodyKept);
+    req.body = grown;
+  }
+  req.body.set(data.subarray(from, from + take), req.bodyKept);
+  req.bodyKept += take;
+}
+
+/** True when buf[from, to) holds only CR and LF: the empty lines RFC 9112 §2.2 lets a server ignore. */
+export function onlyLineEnds(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0x0d && buf[i] !== 0x0a) return false;
+  return true;
+}
+
+/** Bytes of a request head are waiting (empty lines alone do not count). */
+export function hasPartialHead(c: Connection): boolean {
+  return c.pendingLength > 0 && !onlyLineEnds(c.pending!, 0, c.pendingLength);
 }

@@ -31,7 +31,9 @@ import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadSketch, type RequestHead
 import { buildErrorResponse, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
 import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
 import type { CaptureSink } from './capture-sink';
-import { Connection, type InFlightRequest } from './connection';
+import {
+  Connection, MIN_BUFFER_BYTES, appendPending, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
+} from './connection';
 import {
   DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_CONNECTIONS,
@@ -41,6 +43,8 @@ export * from './engine-defaults';
 
 /** Bytes read per read(2). Larger reads amortise the FFI call; a short read means the socket is drained. */
 export const READ_CHUNK_BYTES = 64 * 1024;
+/** A streamed body's capture buffer starts this large and grows up to captureBodyBytes. */
+export const INITIAL_BODY_CAPTURE_BYTES = 64 * 1024;
 /** epoll events taken per epoll_wait. */
 export const MAX_EVENTS = 512;
 /** epoll_wait rounds per readiness callback before yielding to the event loop (the rest is reported again). */
@@ -97,17 +101,6 @@ interface Listener {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-
-/** True when buf[from, to) holds only CR and LF: the empty lines RFC 9112 §2.2 lets a server ignore. */
-function onlyLineEnds(buf: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0x0d && buf[i] !== 0x0a) return false;
-  return true;
-}
-
-/** Bytes of a request head are waiting (empty lines alone do not count). */
-function hasPartialHead(c: Connection): boolean {
-  return c.pendingLength > 0 && !onlyLineEnds(c.pending!, 0, c.pendingLength);
-}
 
 /** RFC 9110 §9.1: method names are case-sensitive, so only "HEAD" is HEAD. */
 function sketchIsHead(buf: Uint8Array, pos: number, head: HeadSketch | null): boolean {
@@ -436,7 +429,7 @@ export class Engine {
     let end = n;
     if (c.pendingLength > 0) {
       const before = c.pendingLength;
-      buf = this.appendPending(c, this.scratch, 0, n);
+      buf = appendPending(c, this.scratch, 0, n);
       end = c.pendingLength;
       if (c.request === null && !this.headMayHaveChanged(buf, before, end)) {
         // Still partial (see headMayHaveChanged); a request starts with its first byte that is not a line end.
@@ -464,18 +457,6 @@ export class Engine {
     return Math.floor(before / HEAD_RESCAN_STEP) !== Math.floor(after / HEAD_RESCAN_STEP);
   }
 
-  private appendPending(c: Connection, src: Buffer, from: number, to: number): Buffer {
-    const need = c.pendingLength + (to - from);
-    if (!c.pending || c.pending.length < need) {
-      const grown = Buffer.allocUnsafe(Math.max(need, (c.pending?.length ?? 0) * 2, 4096));
-      if (c.pending) c.pending.copy(grown, 0, 0, c.pendingLength);
-      c.pending = grown;
-    }
-    src.copy(c.pending, c.pendingLength, from, to);
-    c.pendingLength = need;
-    return c.pending;
-  }
-
   /** Parse and answer every request in buf[pos, end). Bytes of an incomplete head are kept in c.pending. */
   private processBytes(c: Connection, buf: Buffer, pos: number, end: number, t: number): void {
     while (pos < end && !c.closeAfterWrite) {
@@ -491,12 +472,12 @@ export class Engine {
           c.pendingLength = end; // already at the start of c.pending
         } else if (buf === c.pending) {
           // Earlier records of this read may still point into c.pending: move the rest to a fresh buffer.
-          const fresh = Buffer.allocUnsafe(Math.max(4096, end - pos));
+          const fresh = Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, end - pos));
           buf.copy(fresh, 0, pos, end);
           c.pending = fresh;
           c.pendingLength = end - pos;
         } else {
-          this.appendPending(c, buf, pos, end);
+          appendPending(c, buf, pos, end);
         }
         // RFC 9112 §2.2: empty lines before a request line are ignored. They stay in
         // pending (the next request's raw bytes keep them) but start no request.
@@ -536,7 +517,7 @@ export class Engine {
     }
     const req: InFlightRequest = {
       head,
-      raw: Buffer.allocUnsafe(Math.min(head.headLength + this.captureBodyBytes, head.headLength + 64 * 1024)),
+      raw: Buffer.allocUnsafe(head.headLength + Math.min(this.captureBodyBytes, INITIAL_BODY_CAPTURE_BYTES)),
       rawKept: 0,
       rawLength: 0,
       remaining: framing.kind === 'length' ? framing.length : 0,
@@ -549,7 +530,7 @@ export class Engine {
       continueSent: false,
       trailers: null,
     };
-    this.captureRaw(req, buf, pos, bodyStart);
+    captureRaw(req, this.captureBodyBytes, buf, pos, bodyStart);
     c.request = req;
     // RFC 9110 §10.1.1: an HTTP/1.1 client waiting on 100-continue gets the interim answer before it sends the body.
     if (head.expectContinue && head.version === 11 && bodyStart === end) {
@@ -563,15 +544,15 @@ export class Engine {
   private continueBody(c: Connection, req: InFlightRequest, buf: Buffer, pos: number, end: number, t: number): number {
     if (req.decoder === null) {
       const take = Math.min(req.remaining, end - pos);
-      this.captureRaw(req, buf, pos, pos + take);
+      captureRaw(req, this.captureBodyBytes, buf, pos, pos + take);
       req.remaining -= take;
       req.bodyLength += take;
       if (req.remaining === 0) this.finishInFlight(c, req, t);
       return pos + take;
     }
     const before = req.decoder.decodedLength;
-    const result = req.decoder.feed(buf, pos, end, (data, from, to) => this.captureBody(req, data, from, to));
-    this.captureRaw(req, buf, pos, pos + result.consumed);
+    const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, this.captureBodyBytes, data, from, to));
+    captureRaw(req, this.captureBodyBytes, buf, pos, pos + result.consumed);
     req.bodyLength += req.decoder.decodedLength - before;
     if (result.kind === 'error') {
       c.request = null;
@@ -588,33 +569,6 @@ export class Engine {
       this.finishInFlight(c, req, t);
     }
     return pos + result.consumed;
-  }
-
-  private captureRaw(req: InFlightRequest, buf: Buffer, from: number, to: number): void {
-    req.rawLength += to - from;
-    const limit = req.head.headLength + this.captureBodyBytes;
-    const take = Math.min(to - from, limit - req.rawKept);
-    if (take <= 0) return;
-    if (req.rawKept + take > req.raw.length) {
-      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(req.rawKept + take, req.raw.length * 2)));
-      req.raw.copy(grown, 0, 0, req.rawKept);
-      req.raw = grown;
-    }
-    buf.copy(req.raw, req.rawKept, from, from + take);
-    req.rawKept += take;
-  }
-
-  private captureBody(req: InFlightRequest, data: Uint8Array, from: number, to: number): void {
-    const take = Math.min(to - from, this.captureBodyBytes - req.bodyKept);
-    if (take <= 0) return;
-    if (!req.body || req.bodyKept + take > req.body.length) {
-      const size = Math.min(this.captureBodyBytes, Math.max(req.bodyKept + take, (req.body?.length ?? 0) * 2, 4096));
-      const grown = Buffer.allocUnsafe(size);
-      req.body?.copy(grown, 0, 0, req.bodyKept);
-      req.body = grown;
-    }
-    req.body.set(data.subarray(from, from + take), req.bodyKept);
-    req.bodyKept += take;
   }
 
   private finishInFlight(c: Connection, req: InFlightRequest, t: number): void {
