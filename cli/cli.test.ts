@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exchange, killAll, runCli, spawnProcess, startServe, waitForExit, type CliProcess } from './test-harness';
+import { exchange, killAll, runCli, spawnProcess, startServe, waitForExit, type CliProcess } from './test/harness';
 import type { RecordJson } from './format';
 import { MAIN_HELP, SERVE_HELP } from './args';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, LISTENING_RE, exchange, killAll, spawnProcess, waitForExit } from './test-harness';
+import { BIN, LISTENING_RE, exchange, killAll, spawnProcess, waitForExit } from './test/harness';
 
 const STRACE = '/usr/bin/strace';
 const TRACED = 'socket,bind,listen,accept4,epoll_wait,epoll_ctl';

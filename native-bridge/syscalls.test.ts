@@ -16,7 +16,7 @@ import { SyscallError, errnoName } from './syscall-error';
 import { EPOLL_EVENT_SIZE, epollEventFd, epollEventMask } from './epoll-event';
 import { decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE } from './sockaddr';
 import { createReadinessSource, type ReadinessKind } from './readiness';
-import { hasIPv6Loopback, openFdCount } from './test-fds';
+import { hasIPv6Loopback, openFdCount } from './test/fds';
 
 /** Runs fn and asserts the descriptor count is back where it started. */
 async function withoutLeaks(fn: () => void | Promise<void>): Promise<void> {

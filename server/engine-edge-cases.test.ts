@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { TestEngine, splitResponses, text, type RawClient } from './test-client';
+import { TestEngine, splitResponses, text, type RawClient } from './test/raw-client';
 import type { CannedResponse } from '../common/canned-response';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

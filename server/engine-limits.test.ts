@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { RawClient, TestEngine } from './test-client';
+import { RawClient, TestEngine } from './test/raw-client';
 
 const PRLIMIT = '/usr/bin/prlimit';
 /** Descriptor limit for the engine process: room for Node's own (~25) and a handful of clients. */

@@ -4,8 +4,8 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, TestEngine, splitResponses, text } from './test-client';
-import { openFdCount } from '../native-bridge/test-fds';
+import { RawClient, TestEngine, splitResponses, text } from './test/raw-client';
+import { openFdCount } from '../native-bridge/test/fds';
 import { Engine, EngineConfigError } from './engine';
 import { callbackSink } from './capture-sink';
 import { SyscallError, type ReadinessKind } from '../native-bridge';

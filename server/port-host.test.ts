@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { decodeRecordBatch, isRecordBatch } from '../common/record-batch';
 import type { EngineEvent } from '../common/wire-messages';
 import type { CaptureRecord } from '../common/capture-record';
-import { RawClient } from './test-client';
+import { RawClient } from './test/raw-client';
 
 /** Collects events from a worker and lets a test wait for one of a given type. */
 function eventsOf(worker: Worker): { next: (type: EngineEvent['type']) => Promise<EngineEvent>; records: CaptureRecord[] } {
@@ -38,7 +38,7 @@ function eventsOf(worker: Worker): { next: (type: EngineEvent['type']) => Promis
 }
 
 test('an engine in a worker thread delivers batches over its port and obeys commands', async () => {
-  const worker = new Worker(join(__dirname, 'test-port-worker.js'), { workerData: { port: 0 } });
+  const worker = new Worker(join(__dirname, 'test', 'port-worker.js'), { workerData: { port: 0 } });
   try {
     const ev = eventsOf(worker);
     const listening = await ev.next('listening');
@@ -81,12 +81,12 @@ test('an engine in a worker thread delivers batches over its port and obeys comm
 });
 
 test('a port-hosted engine that cannot listen reports the error code instead of throwing', async () => {
-  const first = new Worker(join(__dirname, 'test-port-worker.js'), { workerData: { port: 0 } });
+  const first = new Worker(join(__dirname, 'test', 'port-worker.js'), { workerData: { port: 0 } });
   const second: Worker[] = [];
   try {
     const listening = await eventsOf(first).next('listening');
     const port = listening.type === 'listening' ? listening.listeners[0]!.port : 0;
-    const w = new Worker(join(__dirname, 'test-port-worker.js'), { workerData: { port } });
+    const w = new Worker(join(__dirname, 'test', 'port-worker.js'), { workerData: { port } });
     second.push(w);
     const err = await eventsOf(w).next('error');
     assert.equal(err.type === 'error' ? err.code : null, 'EADDRINUSE');

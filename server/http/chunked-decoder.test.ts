@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAPTURE_ERROR_STATUS, isCaptureErrorCode, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
 import { ChunkedDecoder, DEFAULT_CHUNKED_LIMITS, MAX_CHUNK_LINE_BYTES, type ChunkedLimits } from './chunked-decoder';
-import { TestRandom } from './test-random';
+import { TestRandom } from './test/random';
 
 function bytes(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));

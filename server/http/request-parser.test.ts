@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CAPTURE_ERROR_STATUS, isCaptureErrorCode, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
 import { DEFAULT_HEAD_LIMITS, type BodyFraming, type HeadLimits, type HeadParseResult } from './parse-types';
 import { latin1Slice, parseRequestHead } from './request-parser';
-import { TestRandom } from './test-random';
+import { TestRandom } from './test/random';
 
 /** A head from its lines: CRLF after each, then the empty line. */
 function head(...lines: string[]): string {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const BIN = join(REPO_ROOT, 'bin', 'sockeye.js');
 /** Longest wait for a child to print something or exit, and for a server to answer. */
 export const WAIT_MS = 10_000;

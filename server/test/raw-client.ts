@@ -4,10 +4,10 @@
  * whose records are collected in memory.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeRecordBatch } from '../common/record-batch';
-import type { CaptureRecord } from '../common/capture-record';
-import { Engine, type EngineOptions } from './engine';
-import { callbackSink } from './capture-sink';
+import { decodeRecordBatch } from '../../common/record-batch';
+import type { CaptureRecord } from '../../common/capture-record';
+import { Engine, type EngineOptions } from '../engine';
+import { callbackSink } from '../capture-sink';
 
 export const TEST_TIMEOUT_MS = 5000;
 
