@@ -102,13 +102,6 @@ interface Listener {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** RFC 9110 §9.1: method names are case-sensitive, so only "HEAD" is HEAD. */
-function sketchIsHead(buf: Uint8Array, pos: number, head: HeadSketch | null): boolean {
-  if (!head || head.methodEnd - head.methodStart !== 4) return false;
-  const m = pos + head.methodStart;
-  return buf[m] === 0x48 && buf[m + 1] === 0x45 && buf[m + 2] === 0x41 && buf[m + 3] === 0x44;
-}
-
 /** Shared empty offsets for records whose head did not parse. */
 const NO_OFFSETS: number[] = [];
 
@@ -630,7 +623,7 @@ export class Engine {
   ): void {
     const status = CAPTURE_ERROR_STATUS[code] ?? 400;
     // RFC 9110 §9.3.2: even a refusal of HEAD carries no content.
-    this.queueOutput(c, buildErrorResponse(status, detail, t, sketchIsHead(buf, pos, head)));
+    this.queueOutput(c, buildErrorResponse(status, detail, t, head?.isHead ?? false));
     c.requestsSeen++;
     this.counters.requests++;
     this.counters.malformedRequests++;

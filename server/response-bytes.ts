@@ -4,9 +4,8 @@
  * picks one of the prepared variants by what the request needs.
  */
 import {
-  cannedBodyByteLength, reasonFor, statusForbidsBody, type CannedResponse,
+  STATUS_REASONS, cannedBodyByteLength, reasonFor, statusForbidsBody, type CannedResponse,
 } from '../common/canned-response';
-import { STATUS_REASONS } from '../common/canned-response';
 
 export interface ResponseVariants {
   /** HTTP/1.1 client, connection stays open. */

@@ -2,10 +2,11 @@
  * Decoder for the chunked transfer coding of a request body (RFC 9112 §7.1).
  * Stateful across reads: feed it the body bytes as they arrive.
  */
+import { latin1 } from '../../common/record-batch';
 import { CAPTURE_ERROR_STATUS, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
 import type { ChunkedFeedResult } from './parse-types';
 import {
-  FIELDS_DONE, FIELDS_NEED_MORE, TOKEN_BYTE, type FieldsOutcome, describeByte, latin1Slice, newFieldScan, scanFieldLines,
+  FIELDS_DONE, FIELDS_NEED_MORE, TOKEN_BYTE, type FieldsOutcome, describeByte, newFieldScan, scanFieldLines,
 } from './request-parser';
 
 /** Longest chunk-size line (size and extensions, without its line ending); longer is `bad-chunk`. */
@@ -275,8 +276,8 @@ export class ChunkedDecoder {
     const trailers: HeaderPair[] = [];
     for (let h = 0; h < offsets.length; h += 4) {
       trailers.push([
-        latin1Slice(scanned, base + offsets[h]!, base + offsets[h + 1]!),
-        latin1Slice(scanned, base + offsets[h + 2]!, base + offsets[h + 3]!),
+        latin1(scanned, base + offsets[h]!, base + offsets[h + 1]!),
+        latin1(scanned, base + offsets[h + 2]!, base + offsets[h + 3]!),
       ]);
     }
     this.state = S_FINISHED;

@@ -48,8 +48,6 @@ export interface RequestHead extends HeadSketch {
   keepAlive: boolean;
   /** `Expect: 100-continue` was sent (RFC 9110 §10.1.1). */
   expectContinue: boolean;
-  /** Method is HEAD: the answer has no body (RFC 9110 §9.3.2). */
-  isHead: boolean;
 }
 
 /**
@@ -64,6 +62,8 @@ export interface HeadSketch {
   targetEnd: number;
   /** 10 for HTTP/1.0, 11 for HTTP/1.1 (and HTTP/1.x, x > 1, RFC 9110 §2.5). */
   version: 10 | 11;
+  /** Method is HEAD: the answer has no content (RFC 9110 §9.3.2), even a refusal. */
+  isHead: boolean;
   /** Header fields that parsed (for a refused head: those before the problem). */
   headerCount: number;
   /** 4 entries per header: nameStart, nameEnd, valueStart, valueEnd; value without leading/trailing OWS. */

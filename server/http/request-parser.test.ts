@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAPTURE_ERROR_STATUS, isCaptureErrorCode, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
 import { DEFAULT_HEAD_LIMITS, type BodyFraming, type HeadLimits, type HeadParseResult } from './parse-types';
-import { latin1Slice, parseRequestHead } from './request-parser';
+import { latin1 } from '../../common/record-batch';
+import { parseRequestHead } from './request-parser';
 import { TestRandom } from './test/random';
 
 /** A head from its lines: CRLF after each, then the empty line. */
@@ -274,7 +275,7 @@ function summarize(result: HeadParseResult, buf: Uint8Array, start: number): Rec
   if (result.kind === 'partial') return { kind: 'partial' };
   if (result.kind === 'error') return { kind: 'error', code: result.code, status: result.status };
   const h = result.head;
-  const at = (from: number, to: number): string => latin1Slice(buf, start + from, start + to);
+  const at = (from: number, to: number): string => latin1(buf, start + from, start + to);
   const headers: HeaderPair[] = [];
   for (let i = 0; i < h.headerOffsets.length; i += 4) {
     headers.push([at(h.headerOffsets[i]!, h.headerOffsets[i + 1]!), at(h.headerOffsets[i + 2]!, h.headerOffsets[i + 3]!)]);
@@ -493,7 +494,7 @@ describe('parseRequestHead properties', () => {
         const got = parseRequestHead(input, 0, cut, limits);
         checkWellFormed(got, cut);
         const gotDescribed = summarize(got, input, 0);
-        if (got.kind !== 'partial') assert.deepEqual(gotDescribed, want, `prefix ${cut} of ${JSON.stringify(latin1Slice(input, 0, input.length))}`);
+        if (got.kind !== 'partial') assert.deepEqual(gotDescribed, want, `prefix ${cut} of ${JSON.stringify(latin1(input, 0, input.length))}`);
       }
     }
     // The generator must reach all three outcomes, or the property says little.

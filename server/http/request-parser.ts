@@ -9,6 +9,7 @@
  */
 import { CAPTURE_ERROR_STATUS, type CaptureErrorCode } from '../../common/capture-record';
 import { isTokenChar } from '../../common/canned-response';
+import { latin1 } from '../../common/record-batch';
 import type { BodyFraming, HeadLimits, HeadParseResult, HeadSketch, ParseError } from './parse-types';
 
 /** Longest excerpt of the request quoted in an error detail, in bytes. */
@@ -51,20 +52,10 @@ function fail(code: CaptureErrorCode, detail: string): ErrorResult {
   return { kind: 'error', code, status: CAPTURE_ERROR_STATUS[code] ?? 400, detail };
 }
 
-/** buf[from..to) as a string, one character per byte (latin1), so nothing is lost or re-encoded. */
-export function latin1Slice(buf: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < to; i += 8192) {
-    const part = buf.subarray(i, Math.min(to, i + 8192));
-    s += String.fromCharCode.apply(null, part as unknown as number[]);
-  }
-  return s;
-}
-
 /** A short quoted excerpt of buf[from..to) for an error detail. */
 export function quoteBytes(buf: Uint8Array, from: number, to: number): string {
   const cut = to - from > MAX_DETAIL_EXCERPT_BYTES;
-  return JSON.stringify(latin1Slice(buf, from, cut ? from + MAX_DETAIL_EXCERPT_BYTES : to) + (cut ? '…' : ''));
+  return JSON.stringify(latin1(buf, from, cut ? from + MAX_DETAIL_EXCERPT_BYTES : to) + (cut ? '…' : ''));
 }
 
 /** One byte for an error detail: the character when printable, else its hex code. */
@@ -353,13 +344,16 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, li
   const outcome = scanFieldLines(buf, start, pos, scanEnd, limits.maxHeaderCount, offsets, HEAD_SCAN);
   if (outcome === FIELDS_NEED_MORE) return needMore(end, scanEnd, limits);
   const version = minor === 0 ? 10 : 11;
+  // RFC 9110 §9.1: methods are case-sensitive, so only "HEAD" is HEAD.
+  const isHead = methodEnd - methodStart === 4 && buf[methodStart] === 0x48 && buf[methodStart + 1] === 0x45
+    && buf[methodStart + 2] === 0x41 && buf[methodStart + 3] === 0x44;
   const sketch = (headLength: number): HeadSketch => ({
     methodStart: methodStart - start, methodEnd: methodEnd - start, targetStart: targetStart - start, targetEnd: targetEnd - start,
-    version, headerCount: offsets.length >> 2, headerOffsets: offsets.length % 4 === 0 ? offsets : offsets.slice(0, offsets.length & ~3),
+    version, isHead, headerCount: offsets.length >> 2, headerOffsets: offsets.length % 4 === 0 ? offsets : offsets.slice(0, offsets.length & ~3),
     headLength,
   });
   if (outcome === FIELDS_ERROR) return { ...fail(HEAD_SCAN.code, HEAD_SCAN.detail), sketch: sketch(0) };
-  const result = completeHead(buf, start, HEAD_SCAN.pos, methodStart, methodEnd, targetStart, targetEnd, version, offsets);
+  const result = completeHead(buf, start, HEAD_SCAN.pos, methodStart, methodEnd, targetStart, targetEnd, version, isHead, offsets);
   // Refused once the head was whole (Host, framing, Expect): the record still shows what was sent.
   return result.kind === 'error' ? { ...result, sketch: sketch(HEAD_SCAN.pos - start) } : result;
 }
@@ -367,7 +361,7 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, li
 /** The checks that need the whole header section (RFC 9112 §3.2, §6, §9.3; RFC 9110 §10.1.1), then the result. */
 function completeHead(
   buf: Uint8Array, start: number, headEnd: number, methodStart: number, methodEnd: number,
-  targetStart: number, targetEnd: number, version: 10 | 11, offsets: number[],
+  targetStart: number, targetEnd: number, version: 10 | 11, isHead: boolean, offsets: number[],
 ): HeadParseResult {
   let hosts = 0;
   let firstTe = -1;
@@ -433,9 +427,6 @@ function completeHead(
   // RFC 9110 §10.1.1: an expectation other than 100-continue gets 417; 100-continue in HTTP/1.0 is ignored.
   if (badExpectStart >= 0) return fail('expectation-failed', `Expect ${quoteBytes(buf, badExpectStart, badExpectEnd)} is not 100-continue`);
 
-  // RFC 9110 §9.1: methods are case-sensitive, so only "HEAD" is HEAD.
-  const isHead = methodEnd - methodStart === 4 && buf[methodStart] === 0x48 && buf[methodStart + 1] === 0x45
-    && buf[methodStart + 2] === 0x41 && buf[methodStart + 3] === 0x44;
   return {
     kind: 'complete',
     head: {
