@@ -21,7 +21,6 @@ export interface InFlightRequest {
   /** Chunked framing: decoded body prefix. */
   body: Buffer | null;
   bodyKept: number;
-  bodyLength: number;
   firstByte: number;
   headComplete: number;
   continueSent: boolean;
@@ -49,7 +48,6 @@ export class Connection {
   /** Output not yet accepted by the kernel, in order. */
   out: Buffer[] = [];
   outOffset = 0;
-  outQueued = 0;
   /** Total bytes ever queued / sent; AwaitingWrite.outputEnd is in this scale. */
   outTotalQueued = 0;
   outTotalSent = 0;
@@ -133,4 +131,10 @@ export function onlyLineEnds(buf: Uint8Array, from: number, to: number): boolean
 /** Bytes of a request head are waiting (empty lines alone do not count). */
 export function hasPartialHead(c: Connection): boolean {
   return c.pendingLength > 0 && !onlyLineEnds(c.pending!, 0, c.pendingLength);
+}
+
+/** Decoded body bytes received so far: what the chunked decoder produced, or Content-Length minus what is still to come. */
+export function bodyReceived(req: InFlightRequest): number {
+  if (req.decoder) return req.decoder.decodedLength;
+  return req.head.framing.kind === 'length' ? req.head.framing.length - req.remaining : 0;
 }

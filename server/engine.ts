@@ -32,7 +32,7 @@ import { buildErrorResponse, buildResponseVariants, CONTINUE_100, type ResponseV
 import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
 import type { CaptureSink } from './capture-sink';
 import {
-  Connection, MIN_BUFFER_BYTES, appendPending, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
+  Connection, MIN_BUFFER_BYTES, appendPending, bodyReceived, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
 } from './connection';
 import {
   DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES,
@@ -517,7 +517,6 @@ export class Engine {
       decoder: framing.kind === 'chunked' ? new ChunkedDecoder() : null,
       body: null,
       bodyKept: 0,
-      bodyLength: 0,
       firstByte: c.requestFirstByte,
       headComplete: t,
       continueSent: false,
@@ -539,20 +538,17 @@ export class Engine {
       const take = Math.min(req.remaining, end - pos);
       captureRaw(req, this.captureBodyBytes, buf, pos, pos + take);
       req.remaining -= take;
-      req.bodyLength += take;
       if (req.remaining === 0) this.finishInFlight(c, req, t);
       return pos + take;
     }
-    const before = req.decoder.decodedLength;
     const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, this.captureBodyBytes, data, from, to));
     captureRaw(req, this.captureBodyBytes, buf, pos, pos + result.consumed);
-    req.bodyLength += req.decoder.decodedLength - before;
     if (result.kind === 'error') {
       c.request = null;
       this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, result.code, result.detail, t, req);
       return end;
     }
-    if (req.bodyLength > this.maxBodyBytes) {
+    if (req.decoder.decodedLength > this.maxBodyBytes) {
       c.request = null;
       this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${this.maxBodyBytes}-byte limit`, t, req);
       return end;
@@ -568,7 +564,7 @@ export class Engine {
     c.request = null;
     const chunked = req.decoder !== null;
     this.finishRequest(
-      c, req.head, req.raw, 0, req.rawKept, req.rawLength, req.bodyLength,
+      c, req.head, req.raw, 0, req.rawKept, req.rawLength, bodyReceived(req),
       chunked ? req.body : null, chunked ? req.bodyKept : 0, req.trailers ?? null, req.firstByte, req.headComplete, t,
     );
   }
@@ -638,8 +634,8 @@ export class Engine {
       headLength,
       bodyInRaw: chunkedBody === null,
       body: chunkedBody, bodyFrom: 0,
-      bodyKept: chunkedBody ? req!.bodyKept : bodied ? Math.max(0, Math.min(rawTo - pos - headLength, req ? req.bodyLength : Infinity)) : 0,
-      bodyLength: req ? req.bodyLength : bodied ? Math.max(0, rawTo - pos - headLength) : 0,
+      bodyKept: chunkedBody ? req!.bodyKept : bodied ? Math.max(0, Math.min(rawTo - pos - headLength, req ? bodyReceived(req) : Infinity)) : 0,
+      bodyLength: req ? bodyReceived(req) : bodied ? Math.max(0, rawTo - pos - headLength) : 0,
       status,
       error: code, errorDetail: detail,
       accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
@@ -682,7 +678,6 @@ export class Engine {
 
   private queueOutput(c: Connection, bytes: Buffer): void {
     c.out.push(bytes);
-    c.outQueued += bytes.length;
     c.outTotalQueued += bytes.length;
   }
 
@@ -713,7 +708,6 @@ export class Engine {
         this.counters.bytesSent += sent;
         c.outTotalSent += sent;
         c.outOffset += sent;
-        c.outQueued -= sent;
         if (c.outOffset === data.length) {
           c.out.length = 0;
           c.outOffset = 0;
@@ -726,17 +720,16 @@ export class Engine {
     if (c.out.length > 0) {
       // Partial send: wait for EPOLLOUT; stop reading while too much is queued (a client that never reads).
       this.detachAwaiting(c);
-      this.setInterest(c, c.outQueued > MAX_OUTPUT_QUEUE_BYTES || c.closeAfterWrite || c.peerClosed ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+      this.setInterest(c, c.outTotalQueued - c.outTotalSent > MAX_OUTPUT_QUEUE_BYTES || c.closeAfterWrite || c.peerClosed ? EPOLLOUT : EPOLLIN | EPOLLOUT);
       return;
     }
     if (c.peerClosed) {
       this.closeConnection(c, t, 'connection-closed', 'client closed the connection mid-request');
     } else if (c.closeAfterWrite) {
       this.finishClose(c, t);
-    } else {
-      // Bytes of a partial head/body may point into the shared read buffer: keep them alive by copying.
-      this.detachAwaiting(c);
-      if (c.interest !== EPOLLIN) this.setInterest(c, EPOLLIN);
+    } else if (c.interest !== EPOLLIN) {
+      // Everything is written (so every record was delivered): read again.
+      this.setInterest(c, EPOLLIN);
     }
   }
 
@@ -847,7 +840,7 @@ export class Engine {
       bodyInRaw: !chunked,
       body: chunked ? req!.body : null, bodyFrom: 0,
       bodyKept: chunked ? req!.bodyKept : head ? Math.max(0, rawTo - head.headLength) : 0,
-      bodyLength: req ? req.bodyLength : 0,
+      bodyLength: req ? bodyReceived(req) : 0,
       status: null,
       error, errorDetail: detail,
       accepted: c.accepted, firstByte: req ? req.firstByte : c.requestFirstByte || t,
