@@ -117,6 +117,16 @@ function copyOf<T extends Uint8Array | Int32Array | Float64Array>(src: T, length
   return out;
 }
 
+/** `arr` if it has room for `n` more after `used`, else a copy at least twice as large. */
+function withRoom<T extends Uint8Array | Int32Array | Float64Array>(arr: T, used: number, n: number, Kind: new (n: number) => T): T {
+  if (used + n <= arr.length) return arr;
+  let size = arr.length * 2;
+  while (size < used + n) size *= 2;
+  const next = new Kind(size);
+  next.set(arr.subarray(0, used));
+  return next;
+}
+
 /**
  * Collects records into batches. Reused across batches: take() hands out
  * exact-size copies and starts the next batch, so the working arrays grow
@@ -169,26 +179,14 @@ export class RecordBatchBuilder {
   }
 
   private reserveBytes(n: number): number {
-    if (this.bytesUsed + n > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.bytesUsed + n) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.bytes.subarray(0, this.bytesUsed));
-      this.bytes = next;
-    }
+    this.bytes = withRoom(this.bytes, this.bytesUsed, n, Uint8Array);
     const at = this.bytesUsed;
     this.bytesUsed += n;
     return at;
   }
 
   private reserveInts(n: number): number {
-    if (this.intsUsed + n > this.ints.length) {
-      let size = this.ints.length * 2;
-      while (size < this.intsUsed + n) size *= 2;
-      const next = new Int32Array(size);
-      next.set(this.ints.subarray(0, this.intsUsed));
-      this.ints = next;
-    }
+    this.ints = withRoom(this.ints, this.intsUsed, n, Int32Array);
     const at = this.intsUsed;
     this.intsUsed += n;
     return at;
@@ -196,11 +194,7 @@ export class RecordBatchBuilder {
 
   private reserveFloats(): number {
     const at = this.count * FLOAT_FIELDS;
-    if (at + FLOAT_FIELDS > this.floats.length) {
-      const next = new Float64Array(this.floats.length * 2);
-      next.set(this.floats);
-      this.floats = next;
-    }
+    this.floats = withRoom(this.floats, at, FLOAT_FIELDS, Float64Array);
     return at;
   }
 
