@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { RawClient, TestEngine, splitResponses, text } from './test/raw-client';
-import { openFdCount } from '../native-bridge/test/fds';
+import { hasIPv6Loopback, openFdCount } from '../native-bridge/test/fds';
 import { Engine, EngineConfigError } from './engine';
 import { callbackSink } from './capture-sink';
 import { SyscallError, type ReadinessKind } from '../native-bridge';
@@ -432,14 +432,8 @@ test('an idle keep-alive connection is closed after the idle timeout, without a 
   }
 });
 
-test('IPv6 and IPv4 listeners side by side', async () => {
-  let e: TestEngine;
-  try {
-    e = new TestEngine({ listen: [{ host: '127.0.0.1', port: 0 }, { host: '::1', port: 0 }] });
-  } catch (err) {
-    if (err instanceof SyscallError && err.code === 'EADDRNOTAVAIL') return; // no IPv6 loopback here
-    throw err;
-  }
+test('IPv6 and IPv4 listeners side by side', { skip: hasIPv6Loopback() ? false : 'no IPv6 loopback on this machine' }, async () => {
+  const e = new TestEngine({ listen: [{ host: '127.0.0.1', port: 0 }, { host: '::1', port: 0 }] });
   try {
     const v6 = e.engine.listeners[1]!;
     assert.equal(v6.family, 'IPv6');
