@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch } from '../common/record-batch';
-import { isEngineToRunner, type EngineToRunner, type RunnerToEngine } from './engine-messages';
+import { isEngineEvent, type EngineCommand } from '../common/wire-messages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -330,14 +330,14 @@ async function startEngine(): Promise<RunningServer> {
         const timer = setTimeout(() => {
           const i = statsWaiters.indexOf(waiter);
           if (i >= 0) statsWaiters.splice(i, 1);
-          reject(new Error(`engine did not answer {type:'stats'} within ${STATS_TIMEOUT_MS} ms`));
+          reject(new Error(`engine did not answer {type:'get-stats'} within ${STATS_TIMEOUT_MS} ms`));
         }, STATS_TIMEOUT_MS);
         const waiter = (stats: Record<string, number>): void => {
           clearTimeout(timer);
           resolve(stats);
         };
         statsWaiters.push(waiter);
-        child.send({ type: 'stats' } satisfies RunnerToEngine);
+        child.send({ type: 'get-stats' } satisfies EngineCommand);
       });
     },
   };
@@ -347,11 +347,17 @@ async function startEngine(): Promise<RunningServer> {
   // the default) and a whole record only when it is opened; BENCH_DECODE=full
   // decodes every record whole, headers and body views included.
   child.on('message', (message: unknown) => {
-    if (isRecordBatch(message)) {
+    if (!isEngineEvent(message)) {
+      tap.errors.push('unexpected message from engine child');
+      return;
+    }
+    if (message.type === 'records') {
+      const batch = message.batch;
       tap.batches++;
       tap.lastBatchAt = Date.now();
       try {
-        const records = DECODE_MODE === 'full' ? decodeRecordBatch(message) : decodeRecordSummaries(message);
+        if (!isRecordBatch(batch)) throw new Error('records event without a record batch');
+        const records = DECODE_MODE === 'full' ? decodeRecordBatch(batch) : decodeRecordSummaries(batch);
         tap.records += records.length;
         for (const r of records) if (r.status !== 200 || r.error !== null) tap.notOk++;
       } catch (err) {
@@ -360,17 +366,13 @@ async function startEngine(): Promise<RunningServer> {
       }
       return;
     }
-    if (!isEngineToRunner(message)) {
-      tap.errors.push('unexpected message from engine child');
-      return;
-    }
-    const m: EngineToRunner = message;
+    const m = message;
     switch (m.type) {
       case 'listening':
-        onListening?.(m.port, m.readiness ?? 'unknown');
+        onListening?.(m.listeners[0]?.port ?? 0, m.readiness);
         break;
       case 'stats':
-        statsWaiters.shift()?.(m.stats);
+        statsWaiters.shift()?.({ ...m.stats });
         break;
       case 'stopped':
         tap.stopped = true;
@@ -383,7 +385,7 @@ async function startEngine(): Promise<RunningServer> {
   });
 
   const stop = (): Promise<void> => stopChild(child, () => {
-    if (child.connected) child.send({ type: 'stop' } satisfies RunnerToEngine);
+    if (child.connected) child.send({ type: 'stop' } satisfies EngineCommand);
   });
 
   try {

@@ -29,7 +29,8 @@ export interface EngineStats {
 }
 
 export type EngineEvent =
-  | { type: 'listening'; listeners: SocketAddress[] }
+  /** `readiness`: where the engine learns of socket events ('koffi-poll', or the 'worker-thread' fallback). */
+  | { type: 'listening'; listeners: SocketAddress[]; readiness: string }
   | { type: 'records'; batch: RecordBatch }
   | { type: 'response-set'; ok: true }
   | { type: 'response-set'; ok: false; errors: FieldError[] }
@@ -48,4 +49,11 @@ export function isEngineCommand(value: unknown): value is EngineCommand {
   const t = (value as { type?: unknown }).type;
   if (t === 'get-stats' || t === 'stop') return true;
   return t === 'set-response' && 'response' in value;
+}
+
+/** Shape check for an event arriving over a port (its payload is checked where it is used). */
+export function isEngineEvent(value: unknown): value is EngineEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = (value as { type?: unknown }).type;
+  return t === 'listening' || t === 'records' || t === 'response-set' || t === 'stats' || t === 'error' || t === 'stopped';
 }

@@ -40,7 +40,7 @@ export function hostEngineOnPort(
     post({ type: 'error', message: err instanceof Error ? err.message : String(err), code: err instanceof SyscallError ? err.code : null });
     return null;
   }
-  post({ type: 'listening', listeners: engine.listeners });
+  post({ type: 'listening', listeners: engine.listeners, readiness: engine.readinessKind });
   port.on('message', (raw: unknown) => {
     const message = unwrap(raw);
     if (!isEngineCommand(message)) {
