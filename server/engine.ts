@@ -97,7 +97,6 @@ export class EngineConfigError extends Error {
 interface Listener {
   fd: number;
   address: SocketAddress;
-  polling: boolean;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -212,7 +211,7 @@ export class Engine {
         opened.push(fd);
         const address = getsockname(fd);
         listeners.push(address);
-        this.listenerByFd.set(fd, { fd, address, polling: true });
+        this.listenerByFd.set(fd, { fd, address });
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
       }
       this.listeners = listeners;
@@ -294,7 +293,6 @@ export class Engine {
       }
       if (n === 0) return;
       const t = now();
-      this.refreshVariants(t);
       for (let i = 0; i < n; i++) {
         const fd = epollEventFd(this.events, i);
         const mask = epollEventMask(this.events, i);
@@ -317,7 +315,7 @@ export class Engine {
     }
   }
 
-  /** Keep the Date field current: variants are rebuilt at most once per second. */
+  /** Keep the Date field current (called from the sweep timer): variants are rebuilt once per second. */
   private refreshVariants(t: number): void {
     const second = Math.floor(t / 1000);
     if (second !== this.variantsSecond) {
@@ -374,21 +372,12 @@ export class Engine {
   private pauseAccepting(): void {
     if (this.acceptResumeTimer || this.stopped) return;
     this.counters.acceptPauses++;
-    for (const l of this.listenerByFd.values()) {
-      if (l.polling) {
-        epoll_ctl(this.epfd, EPOLL_CTL_DEL, l.fd, 0);
-        l.polling = false;
-      }
-    }
+    // The listeners are watched exactly when no resume timer is pending.
+    for (const l of this.listenerByFd.values()) epoll_ctl(this.epfd, EPOLL_CTL_DEL, l.fd, 0);
     this.acceptResumeTimer = setTimeout(() => {
       this.acceptResumeTimer = null;
       if (this.stopped) return;
-      for (const l of this.listenerByFd.values()) {
-        if (!l.polling) {
-          epoll_ctl(this.epfd, EPOLL_CTL_ADD, l.fd, EPOLLIN);
-          l.polling = true;
-        }
-      }
+      for (const l of this.listenerByFd.values()) epoll_ctl(this.epfd, EPOLL_CTL_ADD, l.fd, EPOLLIN);
     }, ACCEPT_BACKOFF_MS);
   }
 
@@ -807,15 +796,6 @@ export class Engine {
       closeFd(c.fd); // closing removes it from the epoll set
     } catch (err) {
       this.internalError(err);
-    }
-    if (this.acceptResumeTimer === null && this.connections.size === this.maxConnections - 1) {
-      // Below the cap again: make sure the listeners are watched (they may have been paused at the cap).
-      for (const l of this.listenerByFd.values()) {
-        if (!l.polling && !this.stopped) {
-          epoll_ctl(this.epfd, EPOLL_CTL_ADD, l.fd, EPOLLIN);
-          l.polling = true;
-        }
-      }
     }
   }
 
