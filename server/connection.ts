@@ -2,7 +2,7 @@
  * Per-connection state of the engine and the helpers that own its buffers
  * (partial heads, raw and body captures); the event loop in engine.ts drives it.
  */
-import type { HeaderPair, SocketAddress } from '../common/capture-record';
+import type { SocketAddress } from '../common/capture-record';
 import type { RecordParts } from '../common/record-batch';
 import type { RequestHead } from './http/parse-types';
 import type { ChunkedDecoder } from './http/chunked-decoder';
@@ -23,9 +23,6 @@ export interface InFlightRequest {
   bodyKept: number;
   firstByte: number;
   headComplete: number;
-  continueSent: boolean;
-  /** Chunked framing: trailer fields, once the body is complete. */
-  trailers: HeaderPair[] | null;
 }
 
 /** A finished record whose answer is still partly queued; delivered once the answer is written. */

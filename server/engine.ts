@@ -11,7 +11,7 @@
  * requests get the canned response; malformed ones get their 4xx, are still
  * recorded with an error code, and their connection is closed.
  */
-import type { SocketAddress, CaptureErrorCode } from '../common/capture-record';
+import type { CaptureErrorCode, HeaderPair, SocketAddress } from '../common/capture-record';
 import { CAPTURE_ERROR_STATUS } from '../common/capture-record';
 import {
   DEFAULT_CANNED_RESPONSE, formatFieldErrors, validateCannedResponse, type CannedResponse, type Validated,
@@ -508,15 +508,12 @@ export class Engine {
       bodyKept: 0,
       firstByte: c.requestFirstByte,
       headComplete: t,
-      continueSent: false,
-      trailers: null,
     };
     captureRaw(req, this.captureBodyBytes, buf, pos, bodyStart);
     c.request = req;
     // RFC 9110 §10.1.1: an HTTP/1.1 client waiting on 100-continue gets the interim answer before it sends the body.
     if (head.expectContinue && head.version === 11 && bodyStart === end) {
       this.queueOutput(c, CONTINUE_100);
-      req.continueSent = true;
     }
     return this.continueBody(c, req, buf, bodyStart, end, t);
   }
@@ -527,7 +524,7 @@ export class Engine {
       const take = Math.min(req.remaining, end - pos);
       captureRaw(req, this.captureBodyBytes, buf, pos, pos + take);
       req.remaining -= take;
-      if (req.remaining === 0) this.finishInFlight(c, req, t);
+      if (req.remaining === 0) this.finishInFlight(c, req, t, null);
       return pos + take;
     }
     const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, this.captureBodyBytes, data, from, to));
@@ -542,19 +539,16 @@ export class Engine {
       this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${this.maxBodyBytes}-byte limit`, t, req);
       return end;
     }
-    if (result.kind === 'complete') {
-      req.trailers = result.trailers;
-      this.finishInFlight(c, req, t);
-    }
+    if (result.kind === 'complete') this.finishInFlight(c, req, t, result.trailers);
     return pos + result.consumed;
   }
 
-  private finishInFlight(c: Connection, req: InFlightRequest, t: number): void {
+  private finishInFlight(c: Connection, req: InFlightRequest, t: number, trailers: HeaderPair[] | null): void {
     c.request = null;
     const chunked = req.decoder !== null;
     this.finishRequest(
       c, req.head, req.raw, 0, req.rawKept, req.rawLength, bodyReceived(req),
-      chunked ? req.body : null, chunked ? req.bodyKept : 0, req.trailers ?? null, req.firstByte, req.headComplete, t,
+      chunked ? req.body : null, chunked ? req.bodyKept : 0, trailers, req.firstByte, req.headComplete, t,
     );
   }
 
@@ -565,7 +559,7 @@ export class Engine {
    */
   private finishRequest(
     c: Connection, head: RequestHead, raw: Buffer, rawFrom: number, rawTo: number, rawLength: number,
-    bodyLength: number, body: Buffer | null, bodyKept: number, trailers: [string, string][] | null,
+    bodyLength: number, body: Buffer | null, bodyKept: number, trailers: HeaderPair[] | null,
     firstByte: number, headComplete: number, t: number,
   ): void {
     const v = this.variants;
