@@ -86,10 +86,9 @@ Options:
   -h, --help                show this help
 `;
 
-type ValueOption = 'host' | 'port' | 'status' | 'header' | 'body' | 'response' | 'capture-body-bytes';
-const VALUE_OPTIONS: ReadonlySet<string> = new Set<ValueOption>([
-  'host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes',
-]);
+const VALUE_OPTION_NAMES = ['host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes'] as const;
+type ValueOption = (typeof VALUE_OPTION_NAMES)[number];
+const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>(VALUE_OPTION_NAMES);
 const FLAG_OPTIONS: ReadonlySet<string> = new Set(['json', 'help']);
 
 const fail = (error: string): ArgsResult => ({ ok: false, error });

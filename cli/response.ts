@@ -83,7 +83,7 @@ export function readResponseFile(path: string): ResponseResult<unknown> {
  * doubling it, and the default body is dropped for a status that forbids a
  * body (204, 304) rather than refusing `--status 204`.
  */
-export function buildResponse(fromFile: unknown, flags: ResponseFlags, filePath = 'file'): ResponseResult<CannedResponse> {
+export function buildResponse(fromFile: unknown, flags: ResponseFlags, filePath: string | null): ResponseResult<CannedResponse> {
   // The --header fields on their own first, so a problem names the argument rather than a merged index.
   const flagHeaders = validateCannedResponse({ headers: flags.headers, body: '' });
   if (!flagHeaders.ok) {

@@ -23,20 +23,20 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const SIGNAL_EXIT: Record<(typeof STOP_SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The response file (if any) and the flags, merged and validated; throws CliError. */
-export function resolveResponse(options: ServeOptions): CannedResponse {
+function resolveResponse(options: ServeOptions): CannedResponse {
   let fromFile: unknown = undefined;
   if (options.responseFile !== null) {
     const read = readResponseFile(options.responseFile);
     if (!read.ok) throw new CliError(read.error, EXIT_RUNTIME);
     fromFile = read.value;
   }
-  const built = buildResponse(fromFile, options, options.responseFile ?? undefined);
+  const built = buildResponse(fromFile, options, options.responseFile);
   if (!built.ok) throw new CliError(built.error, built.origin === 'file' ? EXIT_RUNTIME : EXIT_USAGE);
   return built.value;
 }
 
 /** Turn a failure of Engine.start into the one line the user sees. */
-export function describeStartError(err: unknown, host: string, port: number): CliError | null {
+function describeStartError(err: unknown, host: string, port: number): CliError | null {
   if (err instanceof EngineConfigError) return new CliError(err.message, EXIT_USAGE);
   if (!(err instanceof SyscallError)) return null;
   const where = formatHostPort(host, port);

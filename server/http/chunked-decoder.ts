@@ -3,10 +3,10 @@
  * Stateful across reads: feed it the body bytes as they arrive.
  */
 import { latin1 } from '../../common/record-batch';
-import { CAPTURE_ERROR_STATUS, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
+import type { CaptureErrorCode, HeaderPair } from '../../common/capture-record';
 import type { ChunkedFeedResult } from './parse-types';
 import {
-  FIELDS_DONE, FIELDS_NEED_MORE, TOKEN_BYTE, type FieldsOutcome, describeByte, newFieldScan, scanFieldLines,
+  FIELDS_DONE, FIELDS_NEED_MORE, FIELD_VALUE_BYTE, TOKEN_BYTE, type FieldsOutcome, describeByte, newFieldScan, scanFieldLines,
 } from './request-parser';
 
 /** Longest chunk-size line (size and extensions, without its line ending); longer is `bad-chunk`. */
@@ -199,10 +199,10 @@ export class ChunkedDecoder {
         // RFC 9110 §5.6.4: qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
         if (c === DQUOTE) return S_EXT_AFTER_QUOTED;
         if (c === BACKSLASH) return S_EXT_QUOTED_PAIR;
-        return isTextByte(c) ? S_EXT_QUOTED : -1;
+        return FIELD_VALUE_BYTE[c] === 1 ? S_EXT_QUOTED : -1;
       case S_EXT_QUOTED_PAIR:
         // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-        return isTextByte(c) ? S_EXT_QUOTED : -1;
+        return FIELD_VALUE_BYTE[c] === 1 ? S_EXT_QUOTED : -1;
       case S_EXT_AFTER_QUOTED:
         return c === SEMICOLON ? S_EXT_NAME_START : ws ? S_BWS_SEMI : -1;
       default:
@@ -289,12 +289,8 @@ export class ChunkedDecoder {
   private fail(consumed: number, code: CaptureErrorCode, detail: string): ChunkedFeedResult {
     this.state = S_FINISHED;
     this.trailerBuf = null;
-    this.final = { kind: 'error', consumed: 0, code, status: CAPTURE_ERROR_STATUS[code] ?? 400, detail };
+    this.final = { kind: 'error', consumed: 0, code, detail };
     return { ...this.final, consumed };
   }
 }
 
-/** HTAB, SP, VCHAR or obs-text: what a quoted-string may hold (RFC 9110 §5.6.4). */
-function isTextByte(c: number): boolean {
-  return c === HTAB || (c >= SP && c !== 0x7f);
-}

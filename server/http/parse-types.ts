@@ -31,9 +31,8 @@ export type BodyFraming =
   | { kind: 'chunked' };
 
 export interface ParseError {
+  /** What to answer is CAPTURE_ERROR_STATUS[code] (400, 414, 417, 431, 501, 505). */
   code: CaptureErrorCode;
-  /** Status to answer with (400, 414, 417, 431, 501, 505). */
-  status: number;
   /** What exactly was wrong, for people: "Content-Length \"12a\" is not plain digits". */
   detail: string;
 }

@@ -7,7 +7,7 @@
  * Connection and Expect interpreted in place; strings are made only for error
  * details.
  */
-import { CAPTURE_ERROR_STATUS, type CaptureErrorCode } from '../../common/capture-record';
+import type { CaptureErrorCode } from '../../common/capture-record';
 import { isTokenChar } from '../../common/canned-response';
 import { latin1 } from '../../common/record-batch';
 import type { BodyFraming, HeadLimits, HeadParseResult, HeadSketch, ParseError } from './parse-types';
@@ -28,7 +28,7 @@ export const TOKEN_BYTE = new Uint8Array(256);
 /** RFC 9112 §3.2 request-target bytes we accept: anything but CTLs and SP (obs-text too, for UTF-8 targets). */
 const TARGET_BYTE = new Uint8Array(256);
 /** RFC 9110 §5.5 field-value bytes: VCHAR, SP, HTAB, obs-text. */
-const FIELD_VALUE_BYTE = new Uint8Array(256);
+export const FIELD_VALUE_BYTE = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   TOKEN_BYTE[c] = isTokenChar(c) ? 1 : 0;
   TARGET_BYTE[c] = c > SP && c !== 0x7f ? 1 : 0;
@@ -49,11 +49,11 @@ const FRAMING_CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
 type ErrorResult = { kind: 'error' } & ParseError;
 
 function fail(code: CaptureErrorCode, detail: string): ErrorResult {
-  return { kind: 'error', code, status: CAPTURE_ERROR_STATUS[code] ?? 400, detail };
+  return { kind: 'error', code, detail };
 }
 
 /** A short quoted excerpt of buf[from..to) for an error detail. */
-export function quoteBytes(buf: Uint8Array, from: number, to: number): string {
+function quoteBytes(buf: Uint8Array, from: number, to: number): string {
   const cut = to - from > MAX_DETAIL_EXCERPT_BYTES;
   return JSON.stringify(latin1(buf, from, cut ? from + MAX_DETAIL_EXCERPT_BYTES : to) + (cut ? '…' : ''));
 }
@@ -347,15 +347,25 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, li
   // RFC 9110 §9.1: methods are case-sensitive, so only "HEAD" is HEAD.
   const isHead = methodEnd - methodStart === 4 && buf[methodStart] === 0x48 && buf[methodStart + 1] === 0x45
     && buf[methodStart + 2] === 0x41 && buf[methodStart + 3] === 0x44;
-  const sketch = (headLength: number): HeadSketch => ({
-    methodStart: methodStart - start, methodEnd: methodEnd - start, targetStart: targetStart - start, targetEnd: targetEnd - start,
-    version, isHead, headerCount: offsets.length >> 2, headerOffsets: offsets.length % 4 === 0 ? offsets : offsets.slice(0, offsets.length & ~3),
-    headLength,
-  });
-  if (outcome === FIELDS_ERROR) return { ...fail(HEAD_SCAN.code, HEAD_SCAN.detail), sketch: sketch(0) };
+  if (outcome === FIELDS_ERROR) {
+    const sketch = makeSketch(start, methodStart, methodEnd, targetStart, targetEnd, version, isHead, offsets, 0);
+    return { ...fail(HEAD_SCAN.code, HEAD_SCAN.detail), sketch };
+  }
   const result = completeHead(buf, start, HEAD_SCAN.pos, methodStart, methodEnd, targetStart, targetEnd, version, isHead, offsets);
   // Refused once the head was whole (Host, framing, Expect): the record still shows what was sent.
-  return result.kind === 'error' ? { ...result, sketch: sketch(HEAD_SCAN.pos - start) } : result;
+  if (result.kind !== 'error') return result;
+  return { ...result, sketch: makeSketch(start, methodStart, methodEnd, targetStart, targetEnd, version, isHead, offsets, HEAD_SCAN.pos - start) };
+}
+
+/** What a refused head still shows (offsets relative to start); made only on the error path. */
+function makeSketch(
+  start: number, methodStart: number, methodEnd: number, targetStart: number, targetEnd: number,
+  version: 10 | 11, isHead: boolean, offsets: number[], headLength: number,
+): HeadSketch {
+  return {
+    methodStart: methodStart - start, methodEnd: methodEnd - start, targetStart: targetStart - start, targetEnd: targetEnd - start,
+    version, isHead, headerCount: offsets.length / 4, headerOffsets: offsets, headLength,
+  };
 }
 
 /** The checks that need the whole header section (RFC 9112 §3.2, §6, §9.3; RFC 9110 §10.1.1), then the result. */
