@@ -67,9 +67,8 @@ test('after such a setResponse the engine process keeps running past its next Da
 
 test('a CRLF after a request body (old clients do this) is ignored: no 408 and no phantom record', async () => {
   const e = new TestEngine({ headTimeoutMs: 300, idleTimeoutMs: 10_000 });
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\r\n');
     await c.responses(1);
     await e.waitForRecords(1);
@@ -78,11 +77,9 @@ test('a CRLF after a request body (old clients do this) is ignored: no 408 and n
     assert.deepEqual(responses.map((r) => r.status), [200], `unsolicited answer on an idle keep-alive connection: ${JSON.stringify(c.received.toString('latin1'))}`);
     assert.equal(c.closed, false, 'an idle keep-alive connection was closed long before the idle timeout');
     c.destroy();
-    c = null;
     await sleep(200);
     assert.deepEqual(e.records.map((r) => [r.target, r.error]), [['/form', null]], 'the CRLF became a record of its own');
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
@@ -91,9 +88,8 @@ test('a CRLF after a request body (old clients do this) is ignored: no 408 and n
 
 test('a refused HEAD request gets its 4xx without content', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('HEAD / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
     await c.closedByServer();
     const got = c.received.toString('latin1');
@@ -103,7 +99,6 @@ test('a refused HEAD request gets its 4xx without content', async () => {
     assert.equal(got.slice(headEnd + 4), '', `content after the head of an answer to HEAD: ${JSON.stringify(got)}`);
     assert.equal((await e.waitForRecords(1))[0]!.error, 'duplicate-host');
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
@@ -147,9 +142,8 @@ test('pipelined chunked (trailers) + Content-Length + GET, split at every point:
 test('answers stuck behind partial sends keep their own raw bytes while later reads reuse the read buffer', async () => {
   const big: CannedResponse = { status: 200, reason: '', headers: [], body: 'x'.repeat(300_000), bodyEncoding: 'utf8' };
   const e = new TestEngine({ response: big, socketSendBufferBytes: 4096 });
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     c.socket.pause();
     const first = ['GET /1 HTTP/1.1\r\nHost: a\r\n\r\n', 'GET /2 HTTP/1.1\r\nHost: a\r\nX-Pad: ' + 'p'.repeat(500) + '\r\n\r\n', 'GET /3 HTTP/1.1\r\nHost: a\r\n\r\n'];
     await c.write(first.join(''));
@@ -162,16 +156,14 @@ test('answers stuck behind partial sends keep their own raw bytes while later re
     const recs = await e.waitForRecords(4);
     assert.deepEqual(recs.map((r) => text(r.raw)), [...first, second]);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('Expect: 100-continue with a head split across reads: exactly one interim answer, before the body', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('PUT /x HTTP/1.1\r\nHost: a\r\nExpe');
     await sleep(20);
     await c.write('ct: 100-continue\r\nContent-Length: 2\r\n\r\n');
@@ -181,16 +173,14 @@ test('Expect: 100-continue with a head split across reads: exactly one interim a
     await sleep(50);
     assert.deepEqual(splitResponses(c.received).responses.map((r) => r.status), [100, 200]);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('HTTP/1.0 keep-alive pipelined, then a plain 1.0 request: answered in order, then closed', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nHEAD /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /c HTTP/1.0\r\n\r\n');
     await c.closedByServer();
     const { responses, rest } = splitResponses(c.received, new Set([1]));
@@ -198,31 +188,27 @@ test('HTTP/1.0 keep-alive pipelined, then a plain 1.0 request: answered in order
     assert.deepEqual(responses.map((r) => r.headers.find(([n]) => n === 'Connection')?.[1]), ['keep-alive', 'keep-alive', 'close']);
     assert.deepEqual((await e.waitForRecords(3)).map((r) => r.target), ['/a', '/b', '/c']);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('a refused request lingers, then is closed at the linger deadline even if the client never closes', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('GET / HTTP/1.1\r\n\r\n');
     await c.until((x) => x.closed, 'the server to close after lingering', 5000);
     assert.equal((await e.waitForRecords(1))[0]!.error, 'missing-host');
     await eventually(() => e.engine.stats().connectionsOpen === 0, 'the connection to leave the engine');
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('body timeout: 408, one record with what arrived, connection closed', async () => {
   const e = new TestEngine({ bodyTimeoutMs: 300 });
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
     await c.closedByServer();
     assert.deepEqual(splitResponses(c.received).responses.map((r) => r.status), [408]);
@@ -231,7 +217,6 @@ test('body timeout: 408, one record with what arrived, connection closed', async
     assert.equal(e.records[0]!.error, 'body-timeout');
     assert.equal(text(e.records[0]!.raw), 'POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
@@ -260,9 +245,8 @@ test('accounting: each connection is either recorded or counted as without a req
 
 test('a burst of 3000 pipelined requests of mixed framing straddling 64 KiB reads: all answered, raw exact', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     const reqs: string[] = [];
     for (let i = 0; i < 3000; i++) {
       const pad = 'q'.repeat((i * 37) % 300);
@@ -276,7 +260,6 @@ test('a burst of 3000 pipelined requests of mixed framing straddling 64 KiB read
     assert.equal(recs.length, 3000);
     for (let i = 0; i < 3000; i++) assert.equal(text(recs[i]!.raw), reqs[i], `request ${i}`);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
@@ -284,9 +267,8 @@ test('a burst of 3000 pipelined requests of mixed framing straddling 64 KiB read
 test('a client that never reads: output past the queue cap stops reading, then everything drains in order', async () => {
   const big: CannedResponse = { status: 200, reason: '', headers: [], body: 'y'.repeat(600_000), bodyEncoding: 'utf8' };
   const e = new TestEngine({ response: big, socketSendBufferBytes: 8192 });
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     c.socket.pause();
     const reqs = Array.from({ length: 12 }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
     await c.write(reqs.join(''));
@@ -297,16 +279,14 @@ test('a client that never reads: output past the queue cap stops reading, then e
     const recs = await e.waitForRecords(12);
     assert.deepEqual(recs.map((r) => r.target), reqs.map((_, i) => `/${i}`));
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('a request then a partial second head, then FIN: first answered, second recorded as cut off', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HT');
     c.socket.end();
     await c.closedByServer();
@@ -316,16 +296,14 @@ test('a request then a partial second head, then FIN: first answered, second rec
     assert.deepEqual(e.records.map((r) => [text(r.raw), r.error]), [['GET /1 HTTP/1.1\r\nHost: a\r\n\r\n', null], ['GET /2 HT', 'connection-closed']]);
     assert.equal(recs.length, 2);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('bytes pipelined after a Connection: close request are not silently dropped from the capture', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.closedByServer();
     assert.equal(splitResponses(c.received).responses.length, 1, 'only /a is answered (RFC 9112 §9.6)');
@@ -335,26 +313,22 @@ test('bytes pipelined after a Connection: close request are not silently dropped
     const shown = e.records.some((r) => text(r.raw).includes('GET /b'));
     assert.ok(shown, `records: ${JSON.stringify(e.records.map((r) => text(r.raw)))}; stats ${JSON.stringify(e.engine.stats())}`);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });
 
 test('a CRLF after a request, then the client closes: still exactly one record', async () => {
   const e = new TestEngine();
-  let c: RawClient | null = null;
   try {
-    c = await e.client();
+    const c = await e.client();
     await c.write('POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\r\n');
     await c.responses(1);
     await e.waitForRecords(1);
     c.destroy();
-    c = null;
     await eventually(() => e.engine.stats().connectionsOpen === 0, 'the close to be seen');
     await sleep(50);
     assert.deepEqual(e.records.map((r) => [JSON.stringify(text(r.raw).slice(0, 12)), r.error]), [['"POST /form H"', null]]);
   } finally {
-    c?.destroy();
     await e.stop();
   }
 });

@@ -136,7 +136,6 @@ test('chunked body with extensions and trailers: decoded body, trailers, raw fra
     assert.equal(rec!.bodyLength, 16);
     assert.deepEqual(rec!.trailers, [['X-Checksum', 'abc'], ['X-Other', '2']]);
     assert.equal(text(rec!.raw), head + body);
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -155,7 +154,6 @@ test('Expect: 100-continue gets the interim answer before the body is sent', asy
     assert.equal(rs[1]!.status, 201);
     const [rec] = await e.waitForRecords(1);
     assert.equal(text(rec!.body), 'data');
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -282,7 +280,6 @@ test('a large body is read to the end; the capture keeps a prefix and the full l
     assert.equal(rec!.rawLength, head.length + size);
     assert.equal(rec!.raw.length, head.length + 1000);
     assert.equal(text(rec!.raw.subarray(0, head.length)), head);
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -302,7 +299,6 @@ test('a large chunked body is decoded to the end with a capped capture', async (
     assert.equal(rec!.bodyLength, 40 * 65536);
     assert.equal(rec!.body.length, 100);
     assert.equal(rec!.bodyTruncated, true);
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -375,7 +371,6 @@ test('partial sends: a 256 KiB answer through a small SO_SNDBUF arrives whole, i
     assert.deepEqual(recs.map((r) => r.target), ['/1', '/2']);
     assert.ok(recs.every((r) => r.timestamps.responseWritten !== null));
     assert.ok(e.engine.stats().partialSends > 0, 'the kernel never took a partial send');
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -397,7 +392,6 @@ test('the canned response can be replaced while running; an invalid one is refus
     assert.equal(withoutDate((await c.responses(3))[2]!.bytes), 'HTTP/1.1 404 Not Found\r\nX-New: 1\r\nDate: <date>\r\nContent-Length: 4\r\n\r\ngone');
     const recs = await e.waitForRecords(3);
     assert.deepEqual(recs.map((r) => r.status), [201, 201, 404]);
-    c.destroy();
   } finally {
     await e.stop();
   }
@@ -585,7 +579,6 @@ test('a head trickled one line at a time is answered once complete', async () =>
     const [rec] = await e.waitForRecords(1);
     assert.equal(text(rec!.raw), lines.join(''));
     assert.deepEqual(rec!.headers, [['Host', 'a'], ['X-1', 'one']]);
-    c.destroy();
   } finally {
     await e.stop();
   }

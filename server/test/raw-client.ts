@@ -144,6 +144,7 @@ export class RawClient {
 export class TestEngine {
   readonly records: CaptureRecord[] = [];
   readonly engine: Engine;
+  private readonly clients: RawClient[] = [];
   readonly port: number;
 
   constructor(options: Partial<EngineOptions> = {}) {
@@ -156,8 +157,11 @@ export class TestEngine {
     this.port = this.engine.listeners[0]!.port;
   }
 
-  client(): Promise<RawClient> {
-    return RawClient.open(this.port);
+  /** A client of this engine; stop() destroys it if the test has not. */
+  async client(): Promise<RawClient> {
+    const c = await RawClient.open(this.port);
+    this.clients.push(c);
+    return c;
   }
 
   async waitForRecords(count: number, timeoutMs = TEST_TIMEOUT_MS): Promise<CaptureRecord[]> {
@@ -169,7 +173,9 @@ export class TestEngine {
     return this.records;
   }
 
+  /** Destroy the clients it opened, then stop the engine. */
   stop(): Promise<void> {
+    for (const c of this.clients) c.destroy();
     return this.engine.stop();
   }
 }
