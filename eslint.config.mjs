@@ -8,7 +8,7 @@ const NODE_NETWORKING = ['net', 'node:net', 'http', 'node:http', 'https', 'node:
   'dgram', 'node:dgram', 'tls', 'node:tls'];
 
 export default tseslint.config(
-  { ignores: ['build/**', 'dist/**', 'node_modules/**', 'bench/out/**'] },
+  { ignores: ['build/**', 'dist/**', 'release/**', 'node_modules/**', 'bench/out/**', 'e2e/screenshots/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -35,6 +35,28 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'koffi', 'electron', 'react'], message: 'common/ has no runtime dependencies.' }] }],
+    },
+  },
+  {
+    // main and preload never load koffi (a bad FFI call must not take the app down) nor open sockets.
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/test/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...NODE_NETWORKING.map((name) => ({ name, message: 'The product opens sockets only through the engine.' })),
+          { name: 'koffi', message: 'Only the engine process loads koffi.' },
+        ],
+        patterns: [{ group: ['**/native-bridge', '**/native-bridge/**', '**/server/**'], message: 'main and preload talk to the engine over ports, never by importing it.' }],
+      }],
+    },
+  },
+  {
+    // The renderer knows only React, common/ and the InspectorApi on window.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'koffi', 'electron', '**/native-bridge/**', '**/server/**', '**/main/**', '**/preload/**'], message: 'The renderer talks to the rest only through InspectorApi (common/inspector-api.ts).' }] }],
     },
   },
   {
