@@ -62,6 +62,11 @@ export class Connection {
   lingerDiscarded = 0;
   peerClosed = false;
   closed = false;
+  /**
+   * Complete requests wait unparsed in `pending` because the output queue is
+   * over its cap; parsing resumes as the client reads (engine.ts resumeParsing).
+   */
+  parsePaused = false;
 
   constructor(
     readonly fd: number,

@@ -421,7 +421,7 @@ export class Engine {
       c.pendingLength = 0;
     }
     this.processBytes(c, buf, 0, end, t);
-    this.flushOutput(c, t);
+    this.flushAndResume(c, t);
   }
 
   /**
@@ -447,20 +447,17 @@ export class Engine {
         pos = this.continueBody(c, req, buf, pos, end, t);
         continue;
       }
+      if (this.outputQueued(c) > MAX_OUTPUT_QUEUE_BYTES) {
+        // A client that pipelines tiny requests but does not read: one 64 KiB read could
+        // otherwise queue thousands of answers. Keep the rest unparsed until it reads.
+        this.keepUnparsed(c, buf, pos, end);
+        c.parsePaused = true;
+        return;
+      }
       if (c.requestFirstByte === 0) c.requestFirstByte = t;
       const result = parseRequestHead(buf, pos, end, this.headLimits);
       if (result.kind === 'partial') {
-        if (buf === c.pending && pos === 0) {
-          c.pendingLength = end; // already at the start of c.pending
-        } else if (buf === c.pending) {
-          // Earlier records of this read may still point into c.pending: move the rest to a fresh buffer.
-          const fresh = Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, end - pos));
-          buf.copy(fresh, 0, pos, end);
-          c.pending = fresh;
-          c.pendingLength = end - pos;
-        } else {
-          appendPending(c, buf, pos, end);
-        }
+        this.keepUnparsed(c, buf, pos, end);
         // RFC 9112 §2.2: empty lines before a request line are ignored. They stay in
         // pending (the next request's raw bytes keep them) but start no request.
         if (onlyLineEnds(c.pending!, 0, c.pendingLength)) c.requestFirstByte = 0;
@@ -475,6 +472,41 @@ export class Engine {
     // A request that closes the connection was answered; what the client sent after it is
     // never answered (RFC 9112 §9.6) but is kept, so no byte that arrived goes unrecorded.
     if (pos < end && c.closeAfterWrite && !onlyLineEnds(buf, pos, end)) this.recordAfterClose(c, buf, pos, end, t);
+  }
+
+  /** Keep buf[pos, end) (a partial head, or requests not parsed yet) at the start of c.pending. */
+  private keepUnparsed(c: Connection, buf: Buffer, pos: number, end: number): void {
+    if (buf === c.pending && pos === 0) {
+      c.pendingLength = end; // already at the start of c.pending
+    } else if (buf === c.pending) {
+      // Earlier records of this read may still point into c.pending: move the rest to a fresh buffer.
+      const fresh = Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, end - pos));
+      buf.copy(fresh, 0, pos, end);
+      c.pending = fresh;
+      c.pendingLength = end - pos;
+    } else {
+      appendPending(c, buf, pos, end);
+    }
+  }
+
+  private outputQueued(c: Connection): number {
+    return c.outTotalQueued - c.outTotalSent;
+  }
+
+  /**
+   * Flush, then parse requests held back by the output cap once the client has
+   * read enough; repeats while the kernel takes everything. Ends when parsing is
+   * paused again with output over the cap, or nothing is held back.
+   */
+  private flushAndResume(c: Connection, t: number): void {
+    this.flushOutput(c, t);
+    while (c.parsePaused && !c.closed && this.outputQueued(c) <= MAX_OUTPUT_QUEUE_BYTES) {
+      c.parsePaused = false;
+      const end = c.pendingLength;
+      c.pendingLength = 0;
+      this.processBytes(c, c.pending!, 0, end, t);
+      this.flushOutput(c, t);
+    }
   }
 
   /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
@@ -703,7 +735,7 @@ export class Engine {
     if (c.out.length > 0) {
       // Partial send: wait for EPOLLOUT; stop reading while too much is queued (a client that never reads).
       this.detachAwaiting(c);
-      this.setInterest(c, c.outTotalQueued - c.outTotalSent > MAX_OUTPUT_QUEUE_BYTES || c.closeAfterWrite || c.peerClosed ? EPOLLOUT : EPOLLIN | EPOLLOUT);
+      this.setInterest(c, this.outputQueued(c) > MAX_OUTPUT_QUEUE_BYTES || c.parsePaused || c.closeAfterWrite || c.peerClosed ? EPOLLOUT : EPOLLIN | EPOLLOUT);
       return;
     }
     if (c.peerClosed) {
@@ -718,7 +750,7 @@ export class Engine {
 
   private onWritable(c: Connection, t: number): void {
     c.lastActivity = t;
-    this.flushOutput(c, t);
+    this.flushAndResume(c, t);
   }
 
   private deliverWritten(c: Connection, t: number): void {
