@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { decodeRecordBatch, isRecordBatch } from '../common/record-batch';
 import type { EngineEvent } from '../common/wire-messages';
 import type { CaptureRecord } from '../common/capture-record';
-import { RawClient } from './test/raw-client';
+import { RawClient, TEST_TIMEOUT_MS } from './test/raw-client';
+import { hostEngineOnPort } from './port-host';
 
 /** Collects events from a worker and lets a test wait for one of a given type. */
 function eventsOf(worker: Worker): { next: (type: EngineEvent['type']) => Promise<EngineEvent>; records: CaptureRecord[] } {
@@ -93,5 +94,32 @@ test('a port-hosted engine that cannot listen reports the error code instead of 
   } finally {
     await first.terminate();
     for (const w of second) await w.terminate();
+  }
+});
+
+test('with a separate records port, records go there and control events stay on the command port', async () => {
+  const control = new MessageChannel();
+  const records = new MessageChannel();
+  const controlEvents: EngineEvent[] = [];
+  const recordEvents: EngineEvent[] = [];
+  control.port2.on('message', (m: EngineEvent) => controlEvents.push(m));
+  records.port2.on('message', (m: EngineEvent) => recordEvents.push(m));
+  const engine = hostEngineOnPort(control.port1, { listen: [{ host: '127.0.0.1', port: 0 }], batchIntervalMs: 5 }, { recordsPort: records.port1 });
+  assert.ok(engine, 'engine started');
+  try {
+    const c = await RawClient.open(engine.listeners[0]!.port);
+    await c.write('GET /split HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.responses(1);
+    c.destroy();
+    const deadline = Date.now() + TEST_TIMEOUT_MS;
+    while (recordEvents.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(recordEvents[0]?.type, 'records');
+    const batch = recordEvents[0]!.type === 'records' ? recordEvents[0].batch : null;
+    assert.equal(decodeRecordBatch(batch!)[0]!.target, '/split');
+    assert.deepEqual(controlEvents.map((e) => e.type), ['listening'], 'no records on the control port');
+  } finally {
+    await engine.stop();
+    control.port1.close();
+    records.port1.close();
   }
 });

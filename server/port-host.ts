@@ -22,20 +22,33 @@ function unwrap(message: unknown): unknown {
   return message;
 }
 
+export interface HostOptions {
+  /** Move batch buffers instead of copying them (not on Electron's MessagePortMain). */
+  transfer?: boolean;
+  /**
+   * Where records go when not to `port`: the app sends records over a direct
+   * renderer port while control events stay on the utility process's own channel.
+   */
+  recordsPort?: PostTarget;
+  onStopped?: () => void;
+}
+
 /**
- * Start an engine whose records go to `port` and which obeys commands from it.
- * Posts `listening` on success or `error` (with the errno code when there is
- * one) on failure, in which case it returns null.
+ * Start an engine whose records go to `port` (or `hostOptions.recordsPort`)
+ * and which obeys commands from `port`. Posts `listening` on success or
+ * `error` (with the errno code when there is one) on failure, in which case
+ * it returns null.
  */
 export function hostEngineOnPort(
   port: DuplexPort,
   options: Omit<EngineOptions, 'sink'>,
-  hostOptions: { transfer?: boolean; onStopped?: () => void } = {},
+  hostOptions: HostOptions = {},
 ): Engine | null {
   const post = (event: EngineEvent): void => port.postMessage(event);
   let engine: Engine;
   try {
-    engine = Engine.start({ ...options, sink: portSink(port, { transfer: hostOptions.transfer ?? false }) });
+    const sink = portSink(hostOptions.recordsPort ?? port, { transfer: hostOptions.transfer ?? false });
+    engine = Engine.start({ ...options, sink });
   } catch (err) {
     post({ type: 'error', message: err instanceof Error ? err.message : String(err), code: err instanceof SyscallError ? err.code : null });
     return null;
