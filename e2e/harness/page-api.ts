@@ -1,0 +1,83 @@
+/**
+ * The page half of the harness: window.sockeye (an InspectorApi) defined by an
+ * init script before the app's own scripts run. Calls go to Node through one
+ * Playwright binding; events come back through `deliver`, called by
+ * event-pump.ts with page.evaluate.
+ *
+ * installInspectorApi is serialized with Function.prototype.toString and run
+ * in the page, so it must not reference anything outside its own body.
+ */
+import type { EngineStatus, InspectorAction } from '../../common/inspector-api';
+import type { RecordBatch } from '../../common/record-batch';
+
+/** The Playwright binding the page calls: (method, argument) → result. */
+export const CALL_BINDING = '__sockeyeHarnessCall';
+/** Where the page keeps the harness's side: deliver() and subscription counts. */
+export const PAGE_HARNESS_KEY = '__sockeyeHarness';
+
+export type HarnessMethod = 'init' | 'setResponse' | 'setListen' | 'copyText';
+
+/** One event for the page, in the order the harness saw it. */
+export type PageEvent =
+  | { kind: 'records'; batch: RecordBatch }
+  | { kind: 'status'; status: EngineStatus }
+  | { kind: 'action'; action: InspectorAction };
+
+/** What the page exposes to the harness under PAGE_HARNESS_KEY. */
+export interface PageHarness {
+  deliver(events: PageEvent[]): void;
+  /** Listener counts, so the harness can wait until the app has subscribed. */
+  subscribers(): { records: number; status: number; action: number };
+}
+
+export interface InstallArgs {
+  apiKey: string;
+  callBinding: string;
+  harnessKey: string;
+}
+
+/** Runs in the page (see the file comment): defines window[apiKey] and window[harnessKey]. */
+export function installInspectorApi(args: InstallArgs): void {
+  type Listener = (value: unknown) => void;
+  const w = window as unknown as Record<string, unknown>;
+  const call = (method: string, arg?: unknown): Promise<unknown> =>
+    (w[args.callBinding] as (m: string, a: unknown) => Promise<unknown>)(method, arg);
+  const listeners: Record<'records' | 'status' | 'action', Set<Listener>> = {
+    records: new Set(), status: new Set(), action: new Set(),
+  };
+  const subscribe = (kind: 'records' | 'status' | 'action', listener: Listener): (() => void) => {
+    // Each subscription gets its own entry, even for the same function twice.
+    const entry: Listener = (value) => listener(value);
+    listeners[kind].add(entry);
+    return () => void listeners[kind].delete(entry);
+  };
+  const api = {
+    init: () => call('init'),
+    onRecords: (listener: Listener) => subscribe('records', listener),
+    onStatus: (listener: Listener) => subscribe('status', listener),
+    onAction: (listener: Listener) => subscribe('action', listener),
+    setResponse: (response: unknown) => call('setResponse', response),
+    setListen: (listen: unknown) => call('setListen', listen),
+    copyText: (text: unknown) => call('copyText', text).then(() => undefined),
+  };
+  Object.defineProperty(window, args.apiKey, { value: Object.freeze(api), enumerable: true });
+  const harness = {
+    deliver(events: Array<{ kind: 'records' | 'status' | 'action'; batch?: unknown; status?: unknown; action?: unknown }>): void {
+      for (const event of events) {
+        const value = event.kind === 'records' ? event.batch : event.kind === 'status' ? event.status : event.action;
+        for (const listener of [...listeners[event.kind]]) {
+          try {
+            listener(value);
+          } catch (err) {
+            // Surface the app's error as an uncaught page error (tests collect those) without losing later events.
+            setTimeout(() => {
+              throw err;
+            });
+          }
+        }
+      }
+    },
+    subscribers: () => ({ records: listeners.records.size, status: listeners.status.size, action: listeners.action.size }),
+  };
+  Object.defineProperty(window, args.harnessKey, { value: Object.freeze(harness) });
+}
