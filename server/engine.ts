@@ -447,7 +447,7 @@ export class Engine {
         pos = this.continueBody(c, req, buf, pos, end, t);
         continue;
       }
-      if (this.outputQueued(c) > MAX_OUTPUT_QUEUE_BYTES) {
+      if (this.outputQueued(c) > MAX_OUTPUT_QUEUE_BYTES && !c.closed) {
         // A client that pipelines tiny requests but does not read: one 64 KiB read could
         // otherwise queue thousands of answers. Keep the rest unparsed until it reads.
         this.keepUnparsed(c, buf, pos, end);
@@ -807,6 +807,13 @@ export class Engine {
   private closeConnection(c: Connection, t: number, error: CaptureErrorCode | null, detail: string | null): void {
     if (c.closed) return;
     c.closed = true;
+    if (c.parsePaused) {
+      // Requests held back by the output cap still become records of their own (answers never written).
+      c.parsePaused = false;
+      const end = c.pendingLength;
+      c.pendingLength = 0;
+      this.processBytes(c, c.pending!, 0, end, t);
+    }
     for (const a of c.awaiting) {
       if (a.outputEnd <= c.outTotalSent) a.parts.responseWritten = t;
       this.batcher.add(a.parts);
