@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CannedResponse } from '../common/canned-response';
-import { MAX_OUTPUT_QUEUE_BYTES } from './engine';
+import { ACCEPT_BACKOFF_MS, MAX_OUTPUT_QUEUE_BYTES } from './engine';
+import { EngineProcess, prlimitAvailable } from './test/engine-process';
 import { RawClient, TestEngine, splitResponses } from './test/raw-client';
 import { TestRandom } from './http/test/random';
 
@@ -251,6 +252,113 @@ test('resets mid-head, mid-body and mid-answer, half-closes, garbage and noise: 
     const after = await e.client();
     await after.write(GET);
     assert.equal((await after.responses(1, undefined, 10_000))[0]!.status, 200);
+  } finally {
+    await e.stop();
+  }
+});
+
+/** `ulimit -n 256` for the engine process, and four times as many clients as it can hold. */
+const LOW_FD_LIMIT = 256;
+const CROWD = 1000;
+
+test('descriptor limit 256 and 1,000 clients at once: accepting backs off, each client is served as others leave, descriptors return to baseline', { timeout: 60_000 }, async (t) => {
+  if (!prlimitAvailable()) {
+    t.skip('prlimit not installed (util-linux)');
+    return;
+  }
+  const p = await EngineProcess.start({}, LOW_FD_LIMIT);
+  const clients: RawClient[] = [];
+  try {
+    // Warm up so lazily opened descriptors (koffi, libuv) are in the baseline.
+    const warm = await RawClient.open(p.port);
+    await warm.write('GET /warm HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    await warm.closedByServer();
+    await eventually(() => p.last?.stats.connectionsOpen === 0 && p.last.records === 1, 'the warm-up to finish');
+    const baseline = p.fdCount();
+    const started = Date.now();
+
+    // All at once: the kernel completes the handshakes into the listen backlog.
+    clients.push(...await Promise.all(Array.from({ length: CROWD }, () => RawClient.open(p.port))));
+    await Promise.all(clients.map((c, i) => c.write(`GET /crowd/${i} HTTP/1.1\r\nHost: a\r\n\r\n`)));
+    const servedAtOnce = await settled(() => clients.filter((c) => c.receivedLength > 0).length);
+    assert.ok(p.alive, `the engine died: ${p.stderr}`);
+    assert.ok(servedAtOnce > 0 && servedAtOnce < LOW_FD_LIMIT, `served ${servedAtOnce} keep-alive clients with ${LOW_FD_LIMIT} descriptors`);
+    assert.ok((await p.fresh()).stats.acceptPauses > 0, 'accepting never paused');
+
+    // Served clients leave; the engine accepts the waiting ones and serves them, until all are served.
+    const deadline = Date.now() + 45_000;
+    while (clients.some((c) => !c.closed) && Date.now() < deadline) {
+      for (const c of clients) if (!c.closed && c.receivedLength > 0) c.destroy();
+      await sleep(20);
+    }
+    const rs = await Promise.all(clients.map((c) => c.responses(1, undefined, 1)));
+    assert.deepEqual(new Set(rs.map((r) => r[0]!.status)), new Set([200]));
+
+    // Fully recovered: a new client is answered; every record arrived; descriptors are back to baseline.
+    const fresh = await RawClient.open(p.port);
+    clients.push(fresh);
+    await fresh.write('GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.equal((await fresh.responses(1, undefined, 10_000))[0]!.status, 200);
+    await eventually(() => p.last?.stats.connectionsOpen === 0 && p.last.records === CROWD + 2, 'every record and close', 10_000);
+    const last = await p.fresh();
+    assert.equal(last.recordsOk, CROWD + 2);
+    assert.equal(last.stats.connectionsAccepted, CROWD + 2);
+    assert.equal(last.stats.internalErrors, 0);
+    assert.equal(p.fdCount(), baseline);
+    // Not a spin: one pause per back-off period at most (a spinning accept loop pauses thousands of times).
+    const periods = (Date.now() - started) / ACCEPT_BACKOFF_MS;
+    assert.ok(last.stats.acceptPauses <= periods + 1, `${last.stats.acceptPauses} accept pauses in ${periods.toFixed(0)} back-off periods`);
+  } finally {
+    for (const c of clients) c.destroy();
+    await p.stop();
+  }
+});
+
+test('no lost capture: keep-alive and pipelined load, records equal the responses clients received, exactly', { timeout: 60_000 }, async () => {
+  const KEEP_ALIVE_CONNECTIONS = 40;
+  const KEEP_ALIVE_REQUESTS = 50;
+  const PIPELINED_CONNECTIONS = 20;
+  const ROUNDS = 20;
+  const DEPTH = 16;
+  const e = new TestEngine();
+  try {
+    const sent: string[] = [];
+    let received = 0;
+    const keepAlive = Array.from({ length: KEEP_ALIVE_CONNECTIONS }, async (_, k) => {
+      const c = await e.client();
+      for (let i = 0; i < KEEP_ALIVE_REQUESTS; i++) {
+        const target = `/ka/${k}/${i}`;
+        sent.push(target);
+        await c.write(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`);
+        await c.responses(i + 1);
+      }
+      received += splitResponses(c.received).responses.length;
+      c.destroy();
+    });
+    const pipelined = Array.from({ length: PIPELINED_CONNECTIONS }, async (_, k) => {
+      const c = await e.client();
+      for (let round = 0; round < ROUNDS; round++) {
+        let batch = '';
+        for (let i = 0; i < DEPTH; i++) {
+          const target = `/pl/${k}/${round}/${i}`;
+          sent.push(target);
+          batch += `GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`;
+        }
+        await c.write(batch);
+        await c.responses((round + 1) * DEPTH);
+      }
+      received += splitResponses(c.received).responses.length;
+      c.destroy();
+    });
+    await Promise.all([...keepAlive, ...pipelined]);
+    await eventually(() => e.engine.stats().connectionsOpen === 0, 'every connection to close');
+    await sleep(50);
+    const total = KEEP_ALIVE_CONNECTIONS * KEEP_ALIVE_REQUESTS + PIPELINED_CONNECTIONS * ROUNDS * DEPTH;
+    assert.equal(received, total);
+    assert.equal(e.records.length, received);
+    assert.equal(e.engine.stats().recordsDelivered, received);
+    assert.deepEqual(e.records.map((r) => r.target).sort(), sent.sort());
+    assert.ok(e.records.every((r) => r.error === null && r.timestamps.responseWritten !== null));
   } finally {
     await e.stop();
   }

@@ -1,0 +1,100 @@
+/**
+ * Runs server/test/engine-child in a child process, optionally under
+ * `prlimit --nofile`, and reads what it reports plus its /proc entries.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { EngineOptions } from '../engine';
+import type { EngineStats } from '../../common/wire-messages';
+
+export const PRLIMIT = '/usr/bin/prlimit';
+const START_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface ChildReport {
+  stats: EngineStats;
+  records: number;
+  recordsOk: number;
+}
+
+export class EngineProcess {
+  port = 0;
+  /** The latest report (every 100 ms). */
+  last: ChildReport | null = null;
+  stderr = '';
+  private constructor(readonly child: ChildProcess) {}
+
+  /** Start the engine child; `nofile` lowers its descriptor limit (needs prlimit). */
+  static async start(options: Partial<Omit<EngineOptions, 'listen' | 'sink'>> = {}, nofile?: number): Promise<EngineProcess> {
+    const entry = join(__dirname, 'engine-child.js');
+    const args = [entry, JSON.stringify(options)];
+    // prlimit execs node: the child's pid is the engine's.
+    const child = nofile === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(PRLIMIT, [`--nofile=${nofile}:${nofile}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = new EngineProcess(child);
+    child.stderr!.on('data', (d: Buffer) => { p.stderr += d.toString(); });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`engine child did not start: ${p.stderr}`)), START_TIMEOUT_MS);
+      child.once('exit', (code) => reject(new Error(`engine child exited ${code}: ${p.stderr}`)));
+      lines.on('line', (line) => {
+        const value = JSON.parse(line) as { port?: number } & ChildReport;
+        if (value.port !== undefined) {
+          p.port = value.port;
+          clearTimeout(timer);
+          resolve();
+        } else p.last = value;
+      });
+    });
+    return p;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Open descriptors of the engine process. */
+  fdCount(): number {
+    return readdirSync(`/proc/${this.child.pid}/fd`).length;
+  }
+
+  /** Resident set size in KiB (VmRSS). */
+  rssKiB(): number {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  }
+
+  /** CPU time (user + system) in clock ticks, from /proc/<pid>/stat fields 14 and 15. */
+  cpuTicks(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  }
+
+  /** Wait for a report newer than now. */
+  async fresh(timeoutMs = 5_000): Promise<ChildReport> {
+    const seen = this.last;
+    const deadline = Date.now() + timeoutMs;
+    while (this.last === seen) {
+      if (!this.alive) throw new Error(`engine child died: ${this.stderr}`);
+      if (Date.now() > deadline) throw new Error('no fresh report from the engine child');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.last!;
+  }
+
+  /** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once it exited. */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export const prlimitAvailable = (): boolean => existsSync(PRLIMIT);
