@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeRecordBatch } from '../../../common/record-batch';
+import { RecordStore } from './record-store';
+import { fixtureBatch, simpleGets } from './test/batch-fixture';
+
+test('records from several batches keep their list fields by position', () => {
+  const store = new RecordStore();
+  const first = fixtureBatch([
+    { raw: 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n', status: 200 },
+    { raw: 'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc', status: 201, peer: { family: 'IPv6', address: '::1', port: 5000 } },
+  ]);
+  const second = fixtureBatch([
+    { raw: 'BREW /c HTTP/1.1\r\n', error: 'bad-method', errorDetail: 'no', status: 400 },
+    { raw: 'GET /d HTTP/1.1\r\nHost: x\r\n\r\n', status: null, error: 'connection-reset', errorDetail: 'gone' },
+  ], 2);
+  assert.deepEqual(store.append(first), { ok: true, added: 2 });
+  assert.deepEqual(store.append(second), { ok: true, added: 2 });
+  assert.equal(store.length, 4);
+  const rows = Array.from({ length: 4 }, (_, i) => [store.id(i), store.method(i), store.target(i), store.status(i), store.error(i), store.bodyLength(i), store.peer(i)]);
+  assert.deepEqual(rows, [
+    [1, 'GET', '/a', 200, null, 0, '127.0.0.1:40000'],
+    [2, 'POST', '/b', 201, null, 3, '[::1]:5000'],
+    [3, '', '', 400, 'bad-method', 0, '127.0.0.1:40000'],
+    [4, 'GET', '/d', null, 'connection-reset', 0, '127.0.0.1:40000'],
+  ]);
+});
+
+test('open() decodes the whole record lazily from its own batch', () => {
+  const store = new RecordStore();
+  const a = fixtureBatch([{ raw: 'GET /a HTTP/1.1\r\nHost: one\r\n\r\n' }, { raw: 'GET /b HTTP/1.1\r\nHost: two\r\n\r\n' }]);
+  const b = fixtureBatch([{ raw: 'PUT /c HTTP/1.1\r\nHost: three\r\nX-Y:  z \r\n\r\n' }], 2);
+  store.append(a);
+  store.append(b);
+  const expected = [...decodeRecordBatch(a), ...decodeRecordBatch(b)];
+  // Out of order, so the one-batch cache is switched in both directions.
+  for (const i of [2, 0, 1, 2]) assert.deepEqual(store.open(i), expected[i]);
+  assert.deepEqual(store.open(2)!.headers, [['Host', 'three'], ['X-Y', 'z']]);
+  assert.equal(store.open(3), null);
+  assert.equal(store.open(-1), null);
+});
+
+test('positionOfId finds every record and refuses missing ids', () => {
+  const store = new RecordStore();
+  // Ids with gaps, as after records the engine numbered but another consumer took.
+  store.append(fixtureBatch([1, 2, 5, 9, 10, 11, 40].map((id) => ({ raw: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', id }))));
+  const cases: [number, number][] = [[1, 0], [2, 1], [5, 2], [9, 3], [10, 4], [11, 5], [40, 6], [0, -1], [3, -1], [12, -1], [41, -1]];
+  for (const [id, position] of cases) assert.equal(store.positionOfId(id), position, `id ${id}`);
+});
+
+test('columns grow past their first capacity and clear() starts over', () => {
+  const store = new RecordStore();
+  for (let b = 0; b < 10; b++) store.append(simpleGets(1000, b * 1000));
+  assert.equal(store.length, 10_000);
+  assert.equal(store.target(9_999), '/item/9999');
+  assert.equal(store.id(5_000), 5_001);
+  const generation = store.generation;
+  store.clear();
+  assert.equal(store.length, 0);
+  assert.notEqual(store.generation, generation);
+  assert.equal(store.open(0), null);
+  store.append(simpleGets(1, 0, () => '/again'));
+  assert.equal(store.target(0), '/again');
+});
+
+test('a batch that does not decode is refused whole, not thrown', () => {
+  const store = new RecordStore();
+  const batch = simpleGets(3);
+  const broken = { ...batch, floats: batch.floats.subarray(0, 2) };
+  const result = store.append(broken);
+  assert.equal(result.ok, false);
+  assert.equal(store.length, 0);
+});

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FRAME_BUDGET_MS, TrafficFeed } from './traffic-feed';
+import { simpleGets } from './test/batch-fixture';
+
+/** A hand-driven clock: frames run only when the test says so, time moves only when the test (or a tick) moves it. */
+function manualClock(msPerCall = 0) {
+  const frames: (() => void)[] = [];
+  let t = 0;
+  return {
+    clock: {
+      schedule: (f: () => void) => { frames.push(f); },
+      now: () => (t += msPerCall),
+    },
+    /** Run the frames scheduled so far; returns how many ran. */
+    runFrames(): number {
+      const due = frames.splice(0);
+      due.forEach((f) => f());
+      return due.length;
+    },
+    get scheduled(): number { return frames.length; },
+  };
+}
+
+test('batches are coalesced: one frame and one notification for many batches', () => {
+  const m = manualClock();
+  const feed = new TrafficFeed(m.clock);
+  let notified = 0;
+  feed.subscribe(() => notified++);
+  for (let b = 0; b < 5; b++) feed.receive(simpleGets(100, b * 100));
+  assert.equal(m.scheduled, 1, 'one frame requested for five batches');
+  assert.equal(feed.store.length, 0, 'nothing decoded before the frame');
+  assert.equal(feed.backlog, 500);
+  m.runFrames();
+  assert.equal(feed.store.length, 500);
+  assert.equal(notified, 1);
+  assert.equal(m.scheduled, 0, 'no work left, no frame requested');
+});
+
+test('a backlog is spread over frames when the clock says the budget is spent', () => {
+  // Every clock read advances time, so the budget runs out after a few batches.
+  const m = manualClock(FRAME_BUDGET_MS / 2);
+  const feed = new TrafficFeed(m.clock);
+  for (let b = 0; b < 20; b++) feed.receive(simpleGets(10, b * 10));
+  m.runFrames();
+  const afterOne = feed.store.length;
+  assert.ok(afterOne > 0 && afterOne < 200, `first frame took ${afterOne}`);
+  let frames = 1;
+  while (m.runFrames() > 0) frames++;
+  assert.equal(feed.store.length, 200, 'every record arrives in the end');
+  assert.ok(frames > 2, `spread over ${frames} frames`);
+  assert.deepEqual([feed.store.id(0), feed.store.id(199)], [1, 200], 'in order');
+});
+
+test('a filter change over many records is finished over several frames', () => {
+  const m = manualClock(2);
+  const feed = new TrafficFeed(m.clock);
+  for (let b = 0; b < 30; b++) feed.receive(simpleGets(1000, b * 1000, (i) => (i % 3 === 0 ? `/three/${i}` : `/other/${i}`)));
+  while (m.runFrames() > 0);
+  feed.setFilter('three');
+  m.runFrames();
+  assert.equal(feed.view.complete, false, 'not all 30,000 in one frame');
+  while (m.runFrames() > 0);
+  assert.equal(feed.view.complete, true);
+  assert.equal(feed.view.length, 10_000);
+  feed.setFilter('  three ');
+  assert.equal(feed.view.complete, true, 'same filter with other spacing is not rebuilt');
+});
+
+test('clear drops stored and queued records; problems in the filter are kept for display', () => {
+  const m = manualClock();
+  const feed = new TrafficFeed(m.clock);
+  feed.receive(simpleGets(3));
+  m.runFrames();
+  feed.receive(simpleGets(3, 3));
+  feed.clear();
+  m.runFrames();
+  assert.equal(feed.store.length, 0);
+  assert.equal(feed.backlog, 0);
+  feed.setFilter('status:nope');
+  assert.equal(feed.filterProblems.length, 1);
+});
+
+test('empty batches are ignored and broken ones counted, not thrown', () => {
+  const m = manualClock();
+  const feed = new TrafficFeed(m.clock);
+  const empty = simpleGets(0);
+  feed.receive(empty);
+  assert.equal(m.scheduled, 0);
+  const good = simpleGets(2);
+  feed.receive({ ...good, floats: new Float64Array(1) });
+  feed.receive(simpleGets(1, 2));
+  m.runFrames();
+  assert.equal(feed.rejectedBatches, 1);
+  assert.ok(feed.lastRejection);
+  assert.equal(feed.store.length, 1);
+});

@@ -1,0 +1,124 @@
+/**
+ * Turns the stream of record batches into what the list shows, at most once
+ * per frame. Batches are queued on arrival (cheap: no decoding), and each
+ * frame spends at most FRAME_BUDGET_MS decoding summaries into the store and
+ * testing records against the filter, then tells its listeners once. A burst
+ * of 20,000 records or a filter change over 150,000 is spread over frames
+ * instead of blocking the page. The scheduler and the clock are injected, so
+ * this runs under node:test as well as in the page.
+ */
+import type { RecordBatch } from '../../../common/record-batch';
+import { FilteredView } from './filtered-view';
+import { parseFilter } from './filter';
+import { RateMeter } from './rate-meter';
+import { RecordStore } from './record-store';
+
+/** Work per frame; the rest waits for the next frame (a 60 Hz frame is 16.7 ms). */
+export const FRAME_BUDGET_MS = 8;
+/** Records tested against the filter between clock checks. */
+export const FILTER_SLICE = 4096;
+
+export interface FeedClock {
+  /** Run `frame` once, soon (the page uses requestAnimationFrame). */
+  schedule(frame: () => void): void;
+  now(): number;
+}
+
+export class TrafficFeed {
+  readonly store = new RecordStore();
+  readonly view = new FilteredView(this.store);
+  readonly rate = new RateMeter();
+  /** Changes whenever what the list shows changes (for useSyncExternalStore). */
+  version = 0;
+  /** Problems with the current filter text, for a hint under the box. */
+  filterProblems: string[] = [];
+  /** Batches that could not be decoded (a bug on the sending side), with the last reason. */
+  rejectedBatches = 0;
+  lastRejection: string | null = null;
+
+  private pending: RecordBatch[] = [];
+  private scheduled = false;
+  private filterKey = '';
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly clock: FeedClock) {}
+
+  /** A batch arrived: count it and queue it for the next frame. */
+  receive(batch: RecordBatch): void {
+    if (batch.count === 0) return;
+    this.rate.add(batch.count, this.clock.now());
+    this.pending.push(batch);
+    this.wake();
+  }
+
+  setFilter(text: string): void {
+    const parsed = parseFilter(text);
+    this.filterProblems = parsed.problems;
+    if (parsed.key !== this.filterKey) {
+      this.filterKey = parsed.key;
+      this.view.setPredicate(parsed.predicate);
+    }
+    this.version++;
+    this.notify();
+    this.wake();
+  }
+
+  /** Forget every record, including batches not yet shown. */
+  clear(): void {
+    this.pending = [];
+    this.store.clear();
+    this.rate.reset();
+    this.version++;
+    this.notify();
+  }
+
+  /** Records received and not yet in the store. */
+  get backlog(): number {
+    let n = 0;
+    for (const b of this.pending) n += b.count;
+    return n;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  private wake(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.clock.schedule(() => this.frame());
+  }
+
+  /** One frame's work: batches first (so counts stay current), then the filter. */
+  private frame(): void {
+    this.scheduled = false;
+    const start = this.clock.now();
+    const before = this.version;
+    let changed = false;
+    // At least one batch per frame, so progress never stalls on a slow clock.
+    while (this.pending.length > 0) {
+      const result = this.store.append(this.pending.shift()!);
+      if (!result.ok) {
+        this.rejectedBatches++;
+        this.lastRejection = result.reason;
+      }
+      changed = true;
+      if (this.clock.now() - start >= FRAME_BUDGET_MS) break;
+    }
+    while (!this.view.complete) {
+      changed = true;
+      this.view.advance(FILTER_SLICE);
+      if (this.clock.now() - start >= FRAME_BUDGET_MS) break;
+    }
+    if (changed && this.version === before) {
+      this.version++;
+      this.notify();
+    }
+    if (this.pending.length > 0 || !this.view.complete) this.wake();
+  }
+}
