@@ -36,6 +36,12 @@ export interface InspectorInit {
   listen: ListenSettings;
   response: CannedResponse;
   status: EngineStatus;
+  /**
+   * Something the user should know from start-up, e.g. the settings file was
+   * unusable and was replaced by the defaults (the old one is kept aside).
+   * Absent when there is nothing to tell.
+   */
+  notice?: string;
 }
 
 export type Unsubscribe = () => void;
