@@ -36,6 +36,8 @@ export interface InspectorOptions {
   response?: CannedResponse;
   /** Serve this HTML as index.html instead of the built renderer (the harness's own tests). */
   indexHtml?: string;
+  /** Runs before the app loads (e.g. a bench's own init scripts). */
+  beforeLoad?: (context: BrowserContext) => Promise<void>;
 }
 
 export interface Inspector {
@@ -196,6 +198,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     await routeRenderer(context, options.indexHtml);
     await context.exposeBinding(CALL_BINDING, (_source, method: HarnessMethod, arg: unknown) => host.call(method, arg));
     await context.addInitScript(installInspectorApi, { apiKey: INSPECTOR_API_KEY, callBinding: CALL_BINDING, harnessKey: PAGE_HARNESS_KEY });
+    await options.beforeLoad?.(context);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {

@@ -1,0 +1,224 @@
+/**
+ * The UI load bench: the built renderer in Chromium, wired to the real engine
+ * by the e2e harness, under a sustained paced load (default 5,000 requests per
+ * second for 30 s from keep-alive client sockets on 127.0.0.1). It reports
+ * whether every request appeared (the UI's request-count against what was
+ * sent and what the engine counted), main-thread long tasks after the first
+ * second, the renderer's JS heap (sampled each second through CDP), and how
+ * far the UI's count trailed the sender.
+ *
+ * Options (environment): UI_RATE (requests/s, default 5000), UI_SECONDS
+ * (default 30), UI_CONNECTIONS (default 8), UI_MAX_OUTSTANDING (unanswered
+ * requests allowed per connection, default 256).
+ *
+ * It prints numbers and never fails on them: exit 0 after printing, 1 when it
+ * could not run (no Chromium, no renderer build, the harness did not start, the
+ * load could not be sent), 2 on bad options.
+ */
+import * as os from 'node:os';
+import type { CDPSession, Page } from 'playwright-core';
+import { cannotRunReason } from '../e2e/harness/browser';
+import { startInspector, type Inspector } from '../e2e/harness/inspector';
+import { sendPaced, type PacedResult } from '../e2e/harness/load';
+import { requestCount, waitForCount } from '../e2e/harness/app';
+import { installLongTaskObserver, readLongTasks, LONG_TASKS_KEY, type LongTask } from './ui-page-probes';
+
+const DEFAULT_RATE = 5000;
+const MAX_RATE = 50_000;
+const DEFAULT_SECONDS = 30;
+const MAX_SECONDS = 600;
+const DEFAULT_CONNECTIONS = 8;
+const MAX_CONNECTIONS = 64;
+const DEFAULT_MAX_OUTSTANDING = 256;
+const MAX_OUTSTANDING_LIMIT = 10_000;
+/** Targets (informational): no long task over this after the first second, heap under this, every request shown. */
+const LONG_TASK_TARGET_MS = 100;
+const LONG_TASKS_IGNORED_FIRST_MS = 1000;
+const HEAP_TARGET_BYTES = 300 * 1024 * 1024;
+/** Heap and count are sampled this often. */
+const SAMPLE_EVERY_MS = 1000;
+/** After the last request, the UI gets this long to show them all. */
+const SETTLE_TIMEOUT_MS = 60_000;
+const MB = 1024 * 1024;
+
+interface Options {
+  rate: number;
+  seconds: number;
+  connections: number;
+  maxOutstanding: number;
+}
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  return value;
+}
+
+function readOptions(): Options {
+  return {
+    rate: intEnv('UI_RATE', DEFAULT_RATE, 1, MAX_RATE),
+    seconds: intEnv('UI_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
+    connections: intEnv('UI_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
+    maxOutstanding: intEnv('UI_MAX_OUTSTANDING', DEFAULT_MAX_OUTSTANDING, 1, MAX_OUTSTANDING_LIMIT),
+  };
+}
+
+/** The renderer's used JS heap in bytes: Performance.getMetrics, or Runtime.getHeapUsage when that lacks it. */
+async function heapUsed(cdp: CDPSession): Promise<number> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
+  if (used !== undefined) return used;
+  return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+}
+
+interface Samples {
+  heapMax: number;
+  heapLast: number;
+  /** Largest gap between requests sent and the UI's request-count at a sample. */
+  trailMax: number;
+  count: number;
+  errors: string[];
+}
+
+/** Every SAMPLE_EVERY_MS: heap, and how far the UI's count trails what was sent. */
+function startSampling(page: Page, cdp: CDPSession, sent: () => number): { stop(): Promise<Samples> } {
+  const samples: Samples = { heapMax: 0, heapLast: 0, trailMax: 0, count: 0, errors: [] };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const sentNow = sent();
+      try {
+        const [heap, shown] = await Promise.all([heapUsed(cdp), requestCount(page)]);
+        samples.heapLast = heap;
+        samples.heapMax = Math.max(samples.heapMax, heap);
+        if (Number.isFinite(shown)) samples.trailMax = Math.max(samples.trailMax, sentNow - shown);
+        samples.count++;
+      } catch (err) {
+        samples.errors.push(err instanceof Error ? err.message : String(err));
+      }
+      await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function run(options: Options): Promise<number> {
+  const reason = cannotRunReason();
+  if (reason) {
+    console.error(`ui-load: cannot run: ${reason}`);
+    return 1;
+  }
+  console.log(`Sockeye UI load: ${int(options.rate)} req/s for ${options.seconds} s over ${options.connections} keep-alive connections ` +
+    `(at most ${options.maxOutstanding} unanswered each), 127.0.0.1 only`);
+  console.log(`node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}); client, engine, harness and Chromium share them`);
+
+  let h: Inspector;
+  try {
+    h = await startInspector({
+      beforeLoad: async (context) => {
+        await context.addInitScript(installLongTaskObserver, LONG_TASKS_KEY);
+      },
+    });
+  } catch (err) {
+    console.error(`ui-load: the harness did not start: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  try {
+    const cdp = await h.context.newCDPSession(h.page);
+    await cdp.send('Performance.enable');
+    const loadStart = (await h.page.evaluate(readLongTasks, LONG_TASKS_KEY)).now;
+    let sentSoFar = 0;
+    const sampling = startSampling(h.page, cdp, () => sentSoFar);
+
+    let load: PacedResult;
+    try {
+      load = await sendPaced(h.engineAddress.port, { ...options, onTick: (sent) => { sentSoFar = sent; } });
+    } catch (err) {
+      await sampling.stop();
+      console.error(`ui-load: sending failed: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
+    sentSoFar = load.sent;
+    const sendEnded = Date.now();
+    let shownAll = true;
+    try {
+      await waitForCount(h.page, load.sent, SETTLE_TIMEOUT_MS);
+    } catch {
+      shownAll = false;
+    }
+    const catchUpMs = Date.now() - sendEnded;
+    await h.delivered();
+    const samples = await sampling.stop();
+    const shown = await requestCount(h.page);
+    const stats = await h.engineStats();
+    const { tasks } = await h.page.evaluate(readLongTasks, LONG_TASKS_KEY);
+    const afterFirstSecond = tasks.filter((t: LongTask) => t.start >= loadStart + LONG_TASKS_IGNORED_FIRST_MS);
+    const over = afterFirstSecond.filter((t) => t.duration > LONG_TASK_TARGET_MS);
+    const maxTask = afterFirstSecond.reduce((m, t) => Math.max(m, t.duration), 0);
+    const heapMax = samples.heapMax;
+    const rate = load.sent / (load.elapsedMs / 1000);
+    const ok = (met: boolean): string => (met ? 'yes' : 'NO');
+
+    console.log('\nResults (targets are informational; the bench never fails on them)');
+    console.log(table(['measure', 'value', 'target', 'met'], [
+      ['requests sent', int(load.sent), `${int(options.rate * options.seconds)}`, ok(load.sent === options.rate * options.seconds)],
+      ['achieved send rate', `${int(rate)} req/s`, `${int(options.rate)} req/s`, ok(rate >= options.rate * 0.95)],
+      ['responses received', int(load.responses), '= sent', ok(load.responses === load.sent)],
+      ['engine requests (stats)', int(stats.requests), '= sent', ok(stats.requests === load.sent)],
+      ['UI request-count', Number.isFinite(shown) ? int(shown) : 'unreadable', '= sent', ok(shownAll && shown === load.sent && shown === stats.requests)],
+      [`long tasks > ${LONG_TASK_TARGET_MS} ms after 1 s`, int(over.length), '0', ok(over.length === 0)],
+      ['longest task after 1 s', `${int(maxTask)} ms`, `<= ${LONG_TASK_TARGET_MS} ms`, ok(maxTask <= LONG_TASK_TARGET_MS)],
+      ['JS heap used, max of samples', mb(heapMax), `< ${mb(HEAP_TARGET_BYTES)}`, ok(heapMax > 0 && heapMax < HEAP_TARGET_BYTES)],
+    ]));
+    console.log('\nDetails');
+    console.log(`  long tasks (> 50 ms) after 1 s: ${afterFirstSecond.length}; durations over ${LONG_TASK_TARGET_MS} ms: ` +
+      `${over.length ? over.map((t) => int(t.duration)).join(', ') : 'none'}`);
+    console.log(`  JS heap: last sample ${mb(samples.heapLast)} (${samples.count} samples, one per ${SAMPLE_EVERY_MS} ms)`);
+    console.log(`  UI count trailed the sender by at most ${int(samples.trailMax)} requests at a sample; ` +
+      `after the last request it caught up in ${shownAll ? `${int(catchUpMs)} ms` : `more than ${int(SETTLE_TIMEOUT_MS)} ms (it did not)`}`);
+    console.log(`  send schedule: at most ${int(load.deferredMax)} requests behind (connections at their outstanding cap)`);
+    console.log(`  responses by status: ${[...load.statusCounts].map(([s, n]) => `${s}=${int(n)}`).join(' ')}`);
+    console.log(`  engine: ${stats.recordsDelivered} records in ${stats.batchesDelivered} batches, ${stats.malformedRequests} malformed, ${stats.internalErrors} internal errors`);
+    if (samples.errors.length > 0) console.log(`  sampling errors: ${samples.errors.slice(0, 3).join(' | ')}`);
+    if (h.pageErrors.length > 0) console.log(`  page errors: ${h.pageErrors.slice(0, 5).join(' | ')}`);
+    return 0;
+  } finally {
+    await h.close();
+  }
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = readOptions();
+  } catch (err) {
+    console.error(`ui-load: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  return run(options);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`ui-load: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
