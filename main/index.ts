@@ -133,13 +133,10 @@ function start(): void {
 }
 
 function createWindow(trusted: TrustedSender, link: RecordsLink): BrowserWindow {
-  const win = new BrowserWindow({
-    ...WINDOW_SIZE,
-    title: 'Sockeye',
-    show: false,
-    autoHideMenuBar: false,
-    webPreferences: inspectorWebPreferences(PRELOAD_PATH, { devTools: DEV_TOOLS }),
-  });
+  const webPreferences = inspectorWebPreferences(PRELOAD_PATH, { devTools: DEV_TOOLS });
+  // Electron has no getter for a window's webPreferences; the e2e spec reads them here (main process only).
+  (globalThis as { sockeyeWindowPreferences?: unknown }).sockeyeWindowPreferences = Object.freeze({ ...webPreferences });
+  const win = new BrowserWindow({ ...WINDOW_SIZE, title: 'Sockeye', show: false, autoHideMenuBar: false, webPreferences });
   trusted.webContentsId = win.webContents.id;
   win.once('ready-to-show', () => win.show());
   const contents = win.webContents;
