@@ -4,13 +4,13 @@ import { asciiOf, BYTES_PER_LINE, hexLine, lineCount } from './hex-dump';
 
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
-test('hex lines show offset, grouped hex and ASCII with dots', () => {
+test('hex lines show offset, grouped hex and text with line ends kept and dots for the rest', () => {
   const data = bytes('GET / HTTP/1.1\r\nHost: \xe9\x00\x7f~');
   assert.equal(lineCount(data.length), 2);
   assert.deepEqual(hexLine(data, 0), {
     offset: '00000000',
     hex: '47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a',
-    ascii: 'GET / HTTP/1.1..',
+    ascii: 'GET / HTTP/1.1\r\n',
   });
   assert.deepEqual(hexLine(data, 1), {
     offset: '00000010',
@@ -26,7 +26,8 @@ test('the ASCII column of every line joined is the ASCII of the whole', () => {
   assert.equal(joined.length, 300);
   for (let i = 0; i < 300; i++) {
     const c = i % 256;
-    assert.equal(joined[i], c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '.', `byte ${c}`);
+    const expected = c === 13 || c === 10 || (c >= 0x20 && c <= 0x7e) ? String.fromCharCode(c) : '.';
+    assert.equal(joined[i], expected, `byte ${c}`);
   }
 });
 

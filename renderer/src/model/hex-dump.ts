@@ -10,7 +10,7 @@ export interface HexLine {
   offset: string;
   /** Bytes as two hex digits, space separated, an extra space after the 8th; padded to full width. */
   hex: string;
-  /** The same bytes as ASCII: printable characters (0x20–0x7e) as they are, everything else '.'. */
+  /** The same bytes as text, one character per byte (see asciiOf). */
   ascii: string;
 }
 
@@ -22,12 +22,17 @@ export function lineCount(byteLength: number): number {
   return Math.ceil(byteLength / BYTES_PER_LINE);
 }
 
-/** ASCII rendering of bytes[from, to): printable as is, the rest '.'. */
+/**
+ * Text rendering of bytes[from, to), one character per byte so the columns
+ * line up: printable ASCII (0x20–0x7e) as it is, CR and LF as themselves (so
+ * copied text keeps its line structure; the view draws them as marks), every
+ * other byte as '.'.
+ */
 export function asciiOf(bytes: Uint8Array, from: number, to: number): string {
   let s = '';
   for (let i = from; i < to; i++) {
     const c = bytes[i]!;
-    s += c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '.';
+    s += (c >= 0x20 && c <= 0x7e) || c === 0x0d || c === 0x0a ? String.fromCharCode(c) : '.';
   }
   return s;
 }

@@ -1,0 +1,244 @@
+/**
+ * The inspector: wires the InspectorApi to the feed and lays out the server
+ * bar, the traffic list with its filter, the details and the response editor.
+ * Actions come from three places and do the same thing: in-app buttons (both
+ * modes), the shell's menu (onAction) and in-page shortcuts.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { EngineStatus, InspectorAction, InspectorApi, InspectorInit } from '../../../common/inspector-api';
+import { TrafficFeed } from '../model/traffic-feed';
+import { buildCurl } from '../model/curl';
+import { listenUrl } from '../model/listen-draft';
+import { pageClock } from './page-clock';
+import { ServerBar } from './server-bar';
+import { TrafficList, type ListHandle } from './traffic-list';
+import { Details } from './details';
+import { ResponseEditor, type EditorHandle } from './response-editor';
+import { ErrorScreen } from './error-screen';
+
+/** How long a "Copied" note stays up. */
+const TOAST_MS = 1800;
+
+type Boot =
+  | { state: 'loading' }
+  | { state: 'ready'; init: InspectorInit }
+  | { state: 'failed'; message: string };
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function App({ api }: { api: InspectorApi }) {
+  const [feed] = useState(() => new TrafficFeed(pageClock));
+  const [boot, setBoot] = useState<Boot>({ state: 'loading' });
+  const [liveStatus, setLiveStatus] = useState<{ status: EngineStatus; at: number } | null>(null);
+
+  useEffect(() => {
+    // Subscribe before init() resolves: batches sent meanwhile are not replayed.
+    const offRecords = api.onRecords((batch) => feed.receive(batch));
+    const offStatus = api.onStatus((status) => setLiveStatus({ status, at: performance.now() }));
+    let alive = true;
+    api.init().then(
+      (init) => { if (alive) setBoot({ state: 'ready', init }); },
+      (err: unknown) => { if (alive) setBoot({ state: 'failed', message: errorMessage(err) }); },
+    );
+    return () => {
+      alive = false;
+      offRecords();
+      offStatus();
+    };
+  }, [api, feed]);
+
+  if (boot.state === 'loading') return <div className="splash">Starting Sockeye…</div>;
+  if (boot.state === 'failed') {
+    return <ErrorScreen title="Sockeye could not start">The inspector could not load its settings: {boot.message}</ErrorScreen>;
+  }
+  return <Inspector api={api} feed={feed} init={boot.init} status={liveStatus?.status ?? boot.init.status} statusAt={liveStatus?.at ?? 0} />;
+}
+
+interface InspectorProps {
+  api: InspectorApi;
+  feed: TrafficFeed;
+  init: InspectorInit;
+  status: EngineStatus;
+  statusAt: number;
+}
+
+/** True when keys typed at `target` are text input, not shortcuts. */
+function isEditable(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
+}
+
+function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
+  const version = useSyncExternalStore(useCallback((cb) => feed.subscribe(cb), [feed]), () => feed.version);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [filter, setFilter] = useState('');
+  const [toast, setToast] = useState<{ text: string; bad: boolean } | null>(null);
+  const filterInput = useRef<HTMLInputElement>(null);
+  const listHandle = useRef<ListHandle | null>(null);
+  const editorHandle = useRef<EditorHandle | null>(null);
+
+  const url = status.state === 'listening' ? status.url : listenUrl(status.listen);
+  const position = selectedId === null ? -1 : feed.store.positionOfId(selectedId);
+  const generation = feed.store.generation;
+  // Decoded once per selection (the store caches the batch), not on every new batch.
+  const record = useMemo(() => (position < 0 ? null : feed.store.open(position)), [feed, position, generation]);
+
+  useEffect(() => {
+    if (!toast) return;
+    const timer = setTimeout(() => setToast(null), TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [toast]);
+
+  const copy = useCallback((text: string, what: string) => {
+    api.copyText(text).then(
+      () => setToast({ text: `Copied ${what}`, bad: false }),
+      (err: unknown) => setToast({ text: `Could not copy ${what}: ${errorMessage(err)}`, bad: true }),
+    );
+  }, [api]);
+
+  const clear = useCallback(() => {
+    feed.clear();
+    setSelectedId(null);
+    listHandle.current?.follow();
+  }, [feed]);
+
+  const copyCurl = useCallback(() => {
+    if (record) copy(buildCurl(record).text, 'cURL command');
+    else setToast({ text: 'Select a request to copy it as cURL', bad: true });
+  }, [record, copy]);
+
+  /** Move the selection through the filtered list. */
+  const move = useCallback((to: 'next' | 'prev' | 'first' | 'last' | 'page-down' | 'page-up') => {
+    const view = feed.view;
+    const n = view.length;
+    if (n === 0) return;
+    const current = selectedId === null ? -1 : view.rowOf(feed.store.positionOfId(selectedId));
+    const page = listHandle.current?.pageRows() ?? 10;
+    let row: number;
+    if (to === 'first') row = 0;
+    else if (to === 'last') row = n - 1;
+    else if (current < 0) row = to === 'next' || to === 'page-down' ? 0 : n - 1;
+    else {
+      const delta = to === 'next' ? 1 : to === 'prev' ? -1 : to === 'page-down' ? page : -page;
+      row = Math.min(n - 1, Math.max(0, current + delta));
+    }
+    setSelectedId(feed.store.id(view.at(row)));
+    if (to === 'last') listHandle.current?.follow();
+  }, [feed, selectedId]);
+
+  // The latest handlers, for listeners subscribed once.
+  const handlers = useRef({ clear, copyCurl, move, copyUrl: () => copy(url, 'URL') });
+  handlers.current = { clear, copyCurl, move, copyUrl: () => copy(url, 'URL') };
+
+  useEffect(() => api.onAction((action: InspectorAction) => {
+    const h = handlers.current;
+    switch (action) {
+      case 'clear': h.clear(); break;
+      case 'focus-filter': filterInput.current?.focus(); filterInput.current?.select(); break;
+      case 'copy-url': h.copyUrl(); break;
+      case 'copy-curl': h.copyCurl(); break;
+      case 'edit-response': editorHandle.current?.focus(); break;
+    }
+  }), [api]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const h = handlers.current;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'f') {
+        e.preventDefault();
+        filterInput.current?.focus();
+        filterInput.current?.select();
+        return;
+      }
+      if (mod && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        h.clear();
+        return;
+      }
+      if (mod || e.altKey || isEditable(e.target)) return;
+      // Arrow keys scroll whatever has focus (a hex view, the details); they drive the list only from the list or the page.
+      const inList = e.target instanceof Element && e.target.closest('.traffic') !== null;
+      const atPage = e.target === document.body || e.target === document.documentElement || e.target === null;
+      const nav = (to: Parameters<typeof move>[0]): void => { e.preventDefault(); h.move(to); };
+      switch (e.key) {
+        case '/': e.preventDefault(); filterInput.current?.focus(); return;
+        case 'j': nav('next'); return;
+        case 'k': nav('prev'); return;
+      }
+      if (!inList && !atPage) return;
+      switch (e.key) {
+        case 'ArrowDown': nav('next'); return;
+        case 'ArrowUp': nav('prev'); return;
+        case 'Home': nav('first'); return;
+        case 'End': nav('last'); return;
+        case 'PageDown': nav('page-down'); return;
+        case 'PageUp': nav('page-up'); return;
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onFilter = (text: string): void => {
+    setFilter(text);
+    feed.setFilter(text);
+  };
+
+  const shown = feed.view.length;
+  const filtering = !feed.view.complete;
+
+  return (
+    <div className={`app mode-${init.mode}`}>
+      <ServerBar api={api} status={status} statusAt={statusAt} url={url} feed={feed} onCopyUrl={() => copy(url, 'URL')} />
+      <div className="workspace">
+        <div className="left-column">
+          <section className="traffic" aria-label="Traffic">
+            <div className="toolbar">
+              <input
+                ref={filterInput} type="search" className="filter" data-testid="filter-input" value={filter}
+                placeholder="Filter: text, status:4xx, method:POST, error, -term   ( / )" spellCheck={false}
+                aria-label="Filter requests"
+                onChange={(e) => onFilter(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') {
+                    if (filter) onFilter('');
+                    else e.currentTarget.blur();
+                  } else if (e.key === 'Enter' || e.key === 'ArrowDown') {
+                    (document.querySelector('[data-testid="traffic-list"]') as HTMLElement | null)?.focus();
+                  }
+                }}
+              />
+              <span className="shown muted" aria-live="polite">
+                {filtering ? `filtering… ${Math.round(feed.view.progress * 100)}%` : filter.trim() ? `${shown} of ${feed.store.length}` : ''}
+              </span>
+              <button type="button" data-testid="clear-button" onClick={clear} title="Clear the list (Ctrl+K)">Clear</button>
+            </div>
+            {feed.filterProblems.length > 0 && <div className="filter-problems">{feed.filterProblems.join(' · ')}</div>}
+            {feed.rejectedBatches > 0 && (
+              <div className="filter-problems">{feed.rejectedBatches} record batch(es) could not be read: {feed.lastRejection}</div>
+            )}
+            <TrafficList feed={feed} version={version} selectedId={selectedId} onSelect={setSelectedId} handle={listHandle} />
+          </section>
+          <ResponseEditor api={api} initial={init.response} handle={editorHandle} />
+        </div>
+        <section className="details-pane" aria-label="Request details">
+          {record
+            ? <Details record={record} onCopyCurl={copyCurl} />
+            : (
+              <div className="details-empty">
+                <p>Select a request to see its details.</p>
+                <p className="muted">
+                  <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move through the list, <kbd>/</kbd> filters,
+                  {' '}<kbd>Ctrl</kbd>+<kbd>K</kbd> clears.
+                </p>
+              </div>
+            )}
+        </section>
+      </div>
+      {toast && <div className={`toast${toast.bad ? ' bad' : ''}`} role="status">{toast.text}</div>}
+    </div>
+  );
+}
