@@ -45,7 +45,10 @@ const TARGETS = ['/alpha', '/beta', '/gamma', '/delta'];
 inspectorTest('filter, j/k and arrow keys, clear, and copy URL / copy as cURL', async (h) => {
   const { page } = h;
   const port = h.engineAddress.port;
-  for (const t of TARGETS) await exchange(port, simpleGet(t, t === '/beta' ? 'X-Token: abc123\r\n' : ''));
+  // Host with the port, as a real client sends it: a curl command rebuilds the URL from it.
+  for (const t of TARGETS) {
+    await exchange(port, `GET ${t} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${t === '/beta' ? 'X-Token: abc123\r\n' : ''}\r\n`);
+  }
   await waitForCount(page, TARGETS.length);
 
   // Filter: one match, then all again.
