@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  APP_PAGE_URL, CONTENT_SECURITY_POLICY, appResponseHeaders, inspectorWebPreferences, isAppPageUrl, navigationAllowed,
+  APP_PAGE_URL, CONTENT_SECURITY_POLICY, HEADER_ONLY_CSP_DIRECTIVES, META_CSP_DIRECTIVES, appResponseHeaders, inspectorWebPreferences, isAppPageUrl, navigationAllowed,
   permissionAllowed, resolveAppAsset, windowOpenDecision,
 } from './window-security';
 
@@ -30,11 +30,15 @@ test('navigation, new windows and every permission are denied', () => {
   for (const p of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal']) assert.equal(permissionAllowed(p), false);
 });
 
-test('the CSP header equals the meta tag of the renderer page and forbids inline and remote code', () => {
+const directives = (policy: string): string[] => policy.split(';').map((d) => d.trim().replace(/\s+/g, ' ')).filter(Boolean).sort();
+
+test('the CSP header is the meta tag of the renderer page plus header-only directives, and forbids inline and remote code', () => {
   const html = readFileSync(join(__dirname, '..', '..', 'renderer', 'index.html'), 'utf8');
   const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
   assert.ok(meta, 'renderer/index.html has a CSP meta tag');
-  assert.equal(meta[1], CONTENT_SECURITY_POLICY);
+  assert.deepEqual(directives(meta[1]!), directives(META_CSP_DIRECTIVES.join(';')));
+  assert.deepEqual(directives(CONTENT_SECURITY_POLICY), directives([...META_CSP_DIRECTIVES, ...HEADER_ONLY_CSP_DIRECTIVES].join(';')));
+  assert.match(CONTENT_SECURITY_POLICY, /frame-ancestors 'none'/);
   assert.match(CONTENT_SECURITY_POLICY, /default-src 'none'/);
   assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval|https?:|\*/);
   assert.equal(appResponseHeaders('text/html')['Content-Security-Policy'], CONTENT_SECURITY_POLICY);

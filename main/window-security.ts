@@ -17,13 +17,18 @@ export const APP_PAGE_PATH = '/index.html';
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}${APP_PAGE_PATH}`;
 
 /**
- * Same policy as renderer/index.html's meta tag (a test keeps them equal):
+ * The policy of renderer/index.html's meta tag (a test keeps them equal):
  * nothing but our own scripts and styles, no inline code, no eval, no
- * framing, no network beyond our origin (the engine's data comes over a
- * MessagePort, not fetch).
+ * network beyond our origin (the engine's data comes over a MessagePort).
  */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const META_CSP_DIRECTIVES: readonly string[] = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "connect-src 'self'",
+  "font-src 'self'", "base-uri 'none'", "form-action 'none'",
+];
+/** Directives that work only in a header (CSP3: a meta tag ignores frame-ancestors). */
+export const HEADER_ONLY_CSP_DIRECTIVES: readonly string[] = ["frame-ancestors 'none'"];
+/** The Content-Security-Policy header of every app response. */
+export const CONTENT_SECURITY_POLICY = [...META_CSP_DIRECTIVES, ...HEADER_ONLY_CSP_DIRECTIVES].join('; ');
 
 /** Privileges of the app scheme: a standard, secure origin (so module scripts and 'self' work), nothing more. */
 export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true } as const;
