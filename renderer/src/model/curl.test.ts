@@ -39,24 +39,30 @@ test('printf quoting reproduces every byte, NUL included', () => {
   assert.deepEqual(new Uint8Array(r.stdout), all);
 });
 
+/** The fixtures' listener, as curl addresses it. */
+const L = '127.0.0.1:8080';
+
 test('commands carry the method, URL, headers and body curl needs', () => {
   const cases: [string, FixtureRequest, string[], string][] = [
-    ['simple GET', { raw: 'GET /a?b=1&c=%20 HTTP/1.1\r\nHost: example.test:8080\r\nAccept: */*\r\n\r\n' },
-      ['http://example.test:8080/a?b=1&c=%20', '-H', 'Accept: */*'], ''],
-    ['POST keeps the body, drops computed headers', { raw: "POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"a\":\"it's\"}" },
-      ['http://h/p', '-H', 'Content-Type: application/json', '--data-binary', '{"a":"it\'s"}'], ''],
-    ['binary body with NUL is piped', { raw: 'PUT /bin HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n\x00\xff%\'' },
-      ['http://h/bin', '-X', 'PUT', '--data-binary', '@-'], '\x00\xff%\''],
-    ['odd header bytes and empty values', { raw: 'GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf\xe9\r\nX-Empty:\r\nX-Dup: 1\r\nx-dup: 2\r\n\r\n' },
-      ['http://h/', '-H', 'X-Name: caf\xe9', '-H', 'X-Empty;', '-H', 'X-Dup: 1', '-H', 'x-dup: 2'], ''],
-    ['HEAD', { raw: 'HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n' }, ['http://h/x', '--head'], ''],
-    ['HTTP/1.0 without Host uses the listener', { raw: 'GET /x HTTP/1.0\r\n\r\n' }, ['http://127.0.0.1:8080/x', '--http1.0'], ''],
-    ['asterisk-form', { raw: 'OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n' }, ['http://h/', '-X', 'OPTIONS', '--request-target', '*'], ''],
-    ['absolute-form target', { raw: 'GET http://other/y HTTP/1.1\r\nHost: h\r\n\r\n' }, ['http://other/y'], ''],
-    ['globbing and dot segments', { raw: 'GET /a/../b[1]{x} HTTP/1.1\r\nHost: h\r\n\r\n' }, ['http://h/a/../b[1]{x}', '--globoff', '--path-as-is'], ''],
-    ['body with newlines and quotes', { raw: 'PATCH /t HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\na\r\nb\\\'c"' },
-      ['http://h/t', '-X', 'PATCH', '--data-binary', 'a\r\nb\\\'c"'], ''],
-    ['GET with a body', { raw: 'GET /q HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi' }, ['http://h/q', '-X', 'GET', '--data-binary', 'hi'], ''],
+    ['simple GET to the listener (its Host is curl\'s own)', { raw: `GET /a?b=1&c=%20 HTTP/1.1\r\nHost: ${L}\r\nAccept: */*\r\n\r\n` },
+      [`http://${L}/a?b=1&c=%20`, '-H', 'Accept: */*'], ''],
+    ['another Host is kept, in its place', { raw: 'GET /x HTTP/1.1\r\nAccept: */*\r\nHost: example.test\r\n\r\n' },
+      [`http://${L}/x`, '-H', 'Accept: */*', '-H', 'Host: example.test'], ''],
+    ['POST keeps the body, drops computed headers', { raw: `POST /p HTTP/1.1\r\nHost: ${L}\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"a":"it's"}` },
+      [`http://${L}/p`, '-H', 'Content-Type: application/json', '--data-binary', '{"a":"it\'s"}'], ''],
+    ['binary body with NUL is piped', { raw: `PUT /bin HTTP/1.1\r\nHost: ${L}\r\nContent-Length: 4\r\n\r\n\x00\xff%'` },
+      [`http://${L}/bin`, '-X', 'PUT', '--data-binary', '@-'], '\x00\xff%\''],
+    ['odd header bytes and empty values', { raw: `GET / HTTP/1.1\r\nHost: ${L}\r\nX-Name: caf\xe9\r\nX-Empty:\r\nX-Dup: 1\r\nx-dup: 2\r\n\r\n` },
+      [`http://${L}/`, '-H', 'X-Name: caf\xe9', '-H', 'X-Empty;', '-H', 'X-Dup: 1', '-H', 'x-dup: 2'], ''],
+    ['HEAD', { raw: `HEAD /x HTTP/1.1\r\nHost: ${L}\r\n\r\n` }, [`http://${L}/x`, '--head'], ''],
+    ['HTTP/1.0 without Host: curl is told not to add one', { raw: 'GET /x HTTP/1.0\r\n\r\n' }, [`http://${L}/x`, '--http1.0', '-H', 'Host:'], ''],
+    ['asterisk-form', { raw: `OPTIONS * HTTP/1.1\r\nHost: ${L}\r\n\r\n` }, [`http://${L}/`, '-X', 'OPTIONS', '--request-target', '*'], ''],
+    ['absolute-form goes through the listener as a proxy', { raw: 'GET http://other/y HTTP/1.1\r\nHost: other\r\n\r\n' },
+      ['http://other/y', '--proxy', `http://${L}`], ''],
+    ['globbing and dot segments', { raw: `GET /a/../b[1]{x} HTTP/1.1\r\nHost: ${L}\r\n\r\n` }, [`http://${L}/a/../b[1]{x}`, '--globoff', '--path-as-is'], ''],
+    ['body with newlines and quotes', { raw: `PATCH /t HTTP/1.1\r\nHost: ${L}\r\nContent-Length: 9\r\n\r\na\r\nb\\'c"` },
+      [`http://${L}/t`, '-X', 'PATCH', '--data-binary', 'a\r\nb\\\'c"'], ''],
+    ['GET with a body', { raw: `GET /q HTTP/1.1\r\nHost: ${L}\r\nContent-Length: 2\r\n\r\nhi` }, [`http://${L}/q`, '-X', 'GET', '--data-binary', 'hi'], ''],
   ];
   for (const [name, req, args, stdin] of cases) {
     const r = curlFor(req);
@@ -68,13 +74,13 @@ test('commands carry the method, URL, headers and body curl needs', () => {
 
 test('what cannot be replayed exactly is said in comment lines', () => {
   const cases: [string, FixtureRequest, RegExp, string[]][] = [
-    ['truncated body', { raw: 'POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nabc', bodyLength: 100 }, /truncated.*3 of 100/,
-      ['http://h/u', '--data-binary', 'abc']],
+    ['truncated body', { raw: `POST /u HTTP/1.1\r\nHost: ${L}\r\nContent-Length: 100\r\n\r\nabc`, bodyLength: 100 }, /truncated.*3 of 100/,
+      [`http://${L}/u`, '--data-binary', 'abc']],
     ['chunked body is sent decoded', {
-      raw: 'POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n', decodedBody: 'hello', trailers: [['X-T', '1']],
-    }, /chunked/, ['http://h/c', '--data-binary', 'hello']],
-    ['malformed request', { raw: 'GET /m HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', error: 'duplicate-host', errorDetail: 'two Host fields', status: 400 }, /duplicate-host/,
-      ['http://a/m']],
+      raw: `POST /c HTTP/1.1\r\nHost: ${L}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n`, decodedBody: 'hello', trailers: [['X-T', '1']],
+    }, /chunked/, [`http://${L}/c`, '--data-binary', 'hello']],
+    ['malformed request keeps both Host fields', { raw: 'GET /m HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', error: 'duplicate-host', errorDetail: 'two Host fields', status: 400 }, /duplicate-host/,
+      [`http://${L}/m`, '-H', 'Host: a', '-H', 'Host: b']],
   ];
   for (const [name, req, note, args] of cases) {
     const [record] = decodeRecordBatch(fixtureBatch([req]));

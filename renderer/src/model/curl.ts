@@ -1,20 +1,25 @@
 /**
- * "Copy as cURL": a POSIX shell command that sends the captured request again.
+ * "Copy as cURL": a POSIX shell command that sends the captured request again,
+ * to the Sockeye listener that captured it (the URL is the listener's address
+ * plus the target; the Host the client sent is kept as a header when it
+ * differs, so the request is the same while it reaches the same server).
  *
  * Strings from the capture are latin1 (one char per byte), so every byte is
  * quoted exactly: plain printable text in single quotes, anything else in
  * bash's $'…' with \xHH escapes. A body with NUL bytes (which no shell string
  * can hold) is piped in from printf with octal escapes instead.
- * Headers curl computes itself (Host from the URL, Content-Length and
- * Transfer-Encoding from --data-binary) are left out; the rest keep their
- * order and case. What cannot be reproduced is said in "# " lines on top.
+ * Headers curl computes itself (Content-Length and Transfer-Encoding from
+ * --data-binary, Host from the URL when it is the same) are left out; the rest
+ * keep their order and case. What cannot be reproduced is said in "# " lines
+ * on top.
  */
 import type { CaptureRecord } from '../../../common/capture-record';
-import { formatAddress } from './format';
+import { formatHostPort } from './format';
 import { headerValue } from './media-type';
+import { reachableHost } from './listen-draft';
 
-/** Header names curl writes itself from the URL and the data (lowercase). */
-const COMPUTED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding']);
+/** Header names curl writes itself from the data (lowercase); Host is decided per request. */
+const COMPUTED_HEADERS = new Set(['content-length', 'transfer-encoding']);
 /** Characters curl's URL globbing would interpret: switch it off when present. */
 const GLOB_CHARS = /[[\]{}]/;
 /** Dot segments curl would squash (RFC 3986 §5.2.4) unless told not to. */
@@ -84,13 +89,22 @@ export interface CurlCommand {
   notes: string[];
 }
 
-/** The URL curl should request, and a --request-target when the target is not origin-form. */
-function urlOf(r: CaptureRecord): { url: string; requestTarget: string | null } {
-  if (/^https?:\/\//i.test(r.target)) return { url: r.target, requestTarget: null };
-  const host = headerValue(r.headers, 'host') ?? formatAddress(r.listener);
-  if (r.target.startsWith('/')) return { url: `http://${host}${r.target}`, requestTarget: null };
-  // asterisk-form (OPTIONS *) and authority-form (CONNECT): curl sends them with --request-target.
-  return { url: `http://${host}/`, requestTarget: r.target };
+interface Destination {
+  url: string;
+  /** The Host curl would send by itself for `url`. */
+  defaultHost: string;
+  /** --proxy for absolute-form targets: curl sends the absolute URL to a proxy, as the client did. */
+  proxy: string | null;
+  /** --request-target for asterisk-form (OPTIONS *) and authority-form (CONNECT). */
+  requestTarget: string | null;
+}
+
+function destinationOf(r: CaptureRecord): Destination {
+  const listener = formatHostPort(reachableHost(r.listener.address), r.listener.port);
+  const absolute = /^https?:\/\/([^/?#]*)/i.exec(r.target);
+  if (absolute) return { url: r.target, defaultHost: absolute[1]!, proxy: `http://${listener}`, requestTarget: null };
+  if (r.target.startsWith('/')) return { url: `http://${listener}${r.target}`, defaultHost: listener, proxy: null, requestTarget: null };
+  return { url: `http://${listener}/`, defaultHost: listener, proxy: null, requestTarget: r.target };
 }
 
 /** Build the command for a captured request. Never throws. */
@@ -108,15 +122,22 @@ export function buildCurl(r: CaptureRecord): CurlCommand {
 
   // One option (with its value) per line keeps long commands readable.
   const options: string[] = [];
-  const { url, requestTarget } = urlOf(r);
+  const { url, defaultHost, proxy, requestTarget } = destinationOf(r);
+  const hosts = r.headers.filter(([name]) => name.toLowerCase() === 'host');
+  // The Host curl would send anyway is left out; any other (or several, or none at all) is said explicitly.
+  const keepHost = !(hosts.length === 1 && hosts[0]![1].toLowerCase() === defaultHost.toLowerCase());
   if (method === 'HEAD' && !hasBody) options.push('--head');
   else if (!(method === 'GET' && !hasBody) && !(method === 'POST' && hasBody)) options.push(`-X ${shellQuote(method)}`);
   if (r.version === 'HTTP/1.0') options.push('--http1.0');
   if (GLOB_CHARS.test(url)) options.push('--globoff');
   if (DOT_SEGMENT.test(url.replace(/^https?:\/\/[^/]*/i, ''))) options.push('--path-as-is');
+  if (proxy !== null) options.push(`--proxy ${shellQuote(proxy)}`);
   if (requestTarget !== null) options.push(`--request-target ${shellQuote(requestTarget)}`);
+  // "Host:" with nothing after it tells curl not to send its own.
+  if (hosts.length === 0) options.push(`-H ${shellQuote('Host:')}`);
   for (const [name, value] of r.headers) {
-    if (COMPUTED_HEADERS.has(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (COMPUTED_HEADERS.has(lower) || (lower === 'host' && !keepHost)) continue;
     // curl drops a header given as "Name:"; "Name;" sends it with an empty value.
     options.push(`-H ${shellQuote(value === '' ? `${name};` : `${name}: ${value}`)}`);
   }

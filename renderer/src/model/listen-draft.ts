@@ -12,8 +12,12 @@ export function parseListenDraft(host: string, port: string): Validated<ListenSe
   return validateListen({ host: host.trim(), port: /^\d{1,6}$/.test(p) ? Number(p) : p });
 }
 
-/** The URL a client would use for an address; wildcard binds are reached over loopback. */
+/** The address a local client would connect to: wildcard binds are reached over loopback. */
+export function reachableHost(host: string): string {
+  return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+}
+
+/** The URL a client would use for a listen address. */
 export function listenUrl(listen: ListenSettings): string {
-  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
-  return `http://${formatHostPort(host, listen.port)}/`;
+  return `http://${formatHostPort(reachableHost(listen.host), listen.port)}/`;
 }
