@@ -1,15 +1,19 @@
 /**
  * Delivers engine events to the page in order, coalescing: while one
  * page.evaluate is in flight, new events queue up and the next call carries
- * them all, so a burst of thousands of batches costs a few round trips.
+ * them all, so a burst of thousands of batches costs a few round trips. The
+ * page then hands them to the app one per task (see page-api.ts).
  * Playwright 1.65 serializes typed arrays in evaluate arguments (as typed
  * arrays in the page), so record batches arrive as valid RecordBatch objects.
  */
 import type { Page } from 'playwright-core';
 import { PAGE_HARNESS_KEY, type PageEvent, type PageHarness } from './page-api';
 
-/** Keep each evaluate payload moderate; the rest waits for the next call. */
-const MAX_BYTES_PER_DELIVERY = 4 * 1024 * 1024;
+/**
+ * Keep each evaluate payload moderate (the page decodes it in one task); the
+ * rest waits for the next call. At 5,000 req/s a batch is about 10 KB.
+ */
+const MAX_BYTES_PER_DELIVERY = 1024 * 1024;
 /** An idle wait gives up after this long (the page is hung or gone). */
 const IDLE_TIMEOUT_MS = 30_000;
 
@@ -51,9 +55,9 @@ export class EventPump {
     while (this.queue.length > 0 && !this.closed) {
       const events = this.take();
       try {
-        await this.page.evaluate(({ key, events }) => {
-          (window as unknown as Record<string, PageHarness>)[key]!.deliver(events);
-        }, { key: PAGE_HARNESS_KEY, events });
+        // Awaits the page's dispatch too: the next call carries what queued meanwhile, and idle() means handed to the app.
+        await this.page.evaluate(({ key, events }) =>
+          (window as unknown as Record<string, PageHarness>)[key]!.deliver(events), { key: PAGE_HARNESS_KEY, events });
         this.deliveries++;
         this.eventsDelivered += events.length;
       } catch (err) {

@@ -25,7 +25,8 @@ export type PageEvent =
 
 /** What the page exposes to the harness under PAGE_HARNESS_KEY. */
 export interface PageHarness {
-  deliver(events: PageEvent[]): void;
+  /** Resolves once every event has been handed to the app's listeners, one event per task. */
+  deliver(events: PageEvent[]): Promise<void>;
   /** Listener counts, so the harness can wait until the app has subscribed. */
   subscribers(): { records: number; status: number; action: number };
 }
@@ -61,21 +62,36 @@ export function installInspectorApi(args: InstallArgs): void {
     copyText: (text: unknown) => call('copyText', text).then(() => undefined),
   };
   Object.defineProperty(window, args.apiKey, { value: Object.freeze(api), enumerable: true });
-  const harness = {
-    deliver(events: Array<{ kind: 'records' | 'status' | 'action'; batch?: unknown; status?: unknown; action?: unknown }>): void {
-      for (const event of events) {
-        const value = event.kind === 'records' ? event.batch : event.kind === 'status' ? event.status : event.action;
-        for (const listener of [...listeners[event.kind]]) {
-          try {
-            listener(value);
-          } catch (err) {
-            // Surface the app's error as an uncaught page error (tests collect those) without losing later events.
-            setTimeout(() => {
-              throw err;
-            });
-          }
-        }
+  // Each event is dispatched in its own task, as MessagePort messages arrive in
+  // the app: one evaluate may carry many events, but the app never handles
+  // more than one batch per task because of the harness.
+  const channel = new MessageChannel();
+  const pending: Array<{ kind: 'records' | 'status' | 'action'; value: unknown; last: (() => void) | null }> = [];
+  channel.port1.onmessage = () => {
+    const event = pending.shift();
+    if (!event) return;
+    for (const listener of [...listeners[event.kind]]) {
+      try {
+        listener(event.value);
+      } catch (err) {
+        // Surface the app's error as an uncaught page error (tests collect those) without losing later events.
+        setTimeout(() => {
+          throw err;
+        });
       }
+    }
+    event.last?.();
+  };
+  const harness = {
+    deliver(events: Array<{ kind: 'records' | 'status' | 'action'; batch?: unknown; status?: unknown; action?: unknown }>): Promise<void> {
+      if (events.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        events.forEach((event, i) => {
+          const value = event.kind === 'records' ? event.batch : event.kind === 'status' ? event.status : event.action;
+          pending.push({ kind: event.kind, value, last: i === events.length - 1 ? resolve : null });
+          channel.port2.postMessage(null);
+        });
+      });
     },
     subscribers: () => ({ records: listeners.records.size, status: listeners.status.size, action: listeners.action.size }),
   };
