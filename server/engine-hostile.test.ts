@@ -274,7 +274,7 @@ test('descriptor limit 256 and 1,000 clients at once: accepting backs off, each 
     await warm.write('GET /warm HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     await warm.closedByServer();
     await eventually(() => p.last?.stats.connectionsOpen === 0 && p.last.records === 1, 'the warm-up to finish');
-    const baseline = p.fdCount();
+    const baseline = p.usage().fds;
     const started = Date.now();
 
     // All at once: the kernel completes the handshakes into the listen backlog.
@@ -304,7 +304,7 @@ test('descriptor limit 256 and 1,000 clients at once: accepting backs off, each 
     assert.equal(last.recordsOk, CROWD + 2);
     assert.equal(last.stats.connectionsAccepted, CROWD + 2);
     assert.equal(last.stats.internalErrors, 0);
-    assert.equal(p.fdCount(), baseline);
+    assert.equal(p.usage().fds, baseline);
     // Not a spin: one pause per back-off period at most (a spinning accept loop pauses thousands of times).
     const periods = (Date.now() - started) / ACCEPT_BACKOFF_MS;
     assert.ok(last.stats.acceptPauses <= periods + 1, `${last.stats.acceptPauses} accept pauses in ${periods.toFixed(0)} back-off periods`);

@@ -3,10 +3,11 @@
  * `prlimit --nofile`, and reads what it reports plus its /proc entries.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EngineOptions } from '../engine';
+import { readProcessUsage, type ProcessUsage } from '../process-usage';
 import type { EngineStats } from '../../common/wire-messages';
 
 export const PRLIMIT = '/usr/bin/prlimit';
@@ -56,22 +57,9 @@ export class EngineProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Open descriptors of the engine process. */
-  fdCount(): number {
-    return readdirSync(`/proc/${this.child.pid}/fd`).length;
-  }
-
-  /** Resident set size in KiB (VmRSS). */
-  rssKiB(): number {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  }
-
-  /** CPU time (user + system) in clock ticks, from /proc/<pid>/stat fields 14 and 15. */
-  cpuTicks(): number {
-    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+  /** Descriptors, RSS and CPU time of the engine process. */
+  usage(): ProcessUsage {
+    return readProcessUsage(this.child.pid!);
   }
 
   /** Wait for a report newer than now. */
