@@ -14,13 +14,8 @@ export const SPEC_TIMEOUT_MS = 120_000;
 const skipReason = cannotRunReason();
 let skipPrinted = false;
 
-/**
- * Page console messages that do not mean the app misbehaved: the browser's own
- * favicon request, and Chromium's note that renderer/index.html's CSP meta tag
- * lists frame-ancestors, which only works as an HTTP header (reported to the
- * renderer's owner; the rest of the policy is in force).
- */
-const IGNORED_PAGE_ERRORS = [/favicon\.ico/, /directive 'frame-ancestors' is ignored when delivered via a <meta> element/];
+/** Page console messages that do not mean the app misbehaved: the browser's own favicon request. */
+const IGNORED_PAGE_ERRORS = [/favicon\.ico/];
 
 export function inspectorTest(name: string, fn: (h: Inspector) => Promise<void>, options: InspectorOptions & { timeoutMs?: number } = {}): void {
   if (skipReason && !skipPrinted) {
