@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRAME_BUDGET_MS, TrafficFeed } from './traffic-feed';
+import { FRAME_BUDGET_MS, MIN_NOTIFY_INTERVAL_MS, TrafficFeed } from './traffic-feed';
 import { simpleGets } from './test/batch-fixture';
 
 /** A hand-driven clock: frames run only when the test says so, time moves only when the test (or a tick) moves it. */
@@ -19,6 +19,7 @@ function manualClock(msPerCall = 0) {
       return due.length;
     },
     get scheduled(): number { return frames.length; },
+    advance(ms: number): void { t += ms; },
   };
 }
 
@@ -94,4 +95,28 @@ test('empty batches are ignored and broken ones counted, not thrown', () => {
   assert.equal(feed.rejectedBatches, 1);
   assert.ok(feed.lastRejection);
   assert.equal(feed.store.length, 1);
+});
+
+test('listeners hear of new records at most every MIN_NOTIFY_INTERVAL_MS, and always in the end', () => {
+  const m = manualClock();
+  const feed = new TrafficFeed(m.clock);
+  let notified = 0;
+  feed.subscribe(() => notified++);
+  feed.receive(simpleGets(1));
+  m.runFrames();
+  assert.equal(notified, 1, 'the first request is shown at once');
+  feed.receive(simpleGets(1, 1));
+  m.runFrames();
+  assert.equal(feed.store.length, 2, 'stored at once');
+  assert.equal(notified, 1, 'but not announced within the interval');
+  assert.equal(m.scheduled, 1, 'a frame stays scheduled for the announcement');
+  m.advance(MIN_NOTIFY_INTERVAL_MS / 2);
+  m.runFrames();
+  assert.equal(notified, 1);
+  m.advance(MIN_NOTIFY_INTERVAL_MS / 2);
+  m.runFrames();
+  assert.equal(notified, 2, 'announced once the interval has passed');
+  assert.equal(m.scheduled, 0, 'nothing left to do');
+  feed.setFilter('item');
+  assert.equal(notified, 3, 'a filter change is announced at once');
 });

@@ -17,6 +17,13 @@ import { RecordStore } from './record-store';
 export const FRAME_BUDGET_MS = 8;
 /** Records tested against the filter between clock checks. */
 export const FILTER_SLICE = 4096;
+/**
+ * Listeners hear of new records at most this often (25 times a second). At
+ * thousands of requests per second every frame would replace the whole list
+ * window, and nobody reads rows that fast; layout and paint at 60 Hz would
+ * only take time from everything else. A lone request still shows at once.
+ */
+export const MIN_NOTIFY_INTERVAL_MS = 40;
 
 export interface FeedClock {
   /** Run `frame` once, soon (the page uses requestAnimationFrame). */
@@ -38,6 +45,9 @@ export class TrafficFeed {
 
   private pending: RecordBatch[] = [];
   private scheduled = false;
+  /** New records are in the store that listeners have not been told of. */
+  private unannounced = false;
+  private lastNotify = -Infinity;
   private filterKey = '';
   private readonly listeners = new Set<() => void>();
 
@@ -85,6 +95,8 @@ export class TrafficFeed {
   }
 
   private notify(): void {
+    this.unannounced = false;
+    this.lastNotify = this.clock.now();
     for (const l of this.listeners) l();
   }
 
@@ -94,12 +106,10 @@ export class TrafficFeed {
     this.clock.schedule(() => this.frame());
   }
 
-  /** One frame's work: batches first (so counts stay current), then the filter. */
+  /** One frame's work: batches first (so counts stay current), then the filter, then (at most every MIN_NOTIFY_INTERVAL_MS) listeners. */
   private frame(): void {
     this.scheduled = false;
     const start = this.clock.now();
-    const before = this.version;
-    let changed = false;
     // At least one batch per frame, so progress never stalls on a slow clock.
     while (this.pending.length > 0) {
       const result = this.store.append(this.pending.shift()!);
@@ -107,18 +117,19 @@ export class TrafficFeed {
         this.rejectedBatches++;
         this.lastRejection = result.reason;
       }
-      changed = true;
+      this.unannounced = true;
       if (this.clock.now() - start >= FRAME_BUDGET_MS) break;
     }
     while (!this.view.complete) {
-      changed = true;
+      this.unannounced = true;
       this.view.advance(FILTER_SLICE);
       if (this.clock.now() - start >= FRAME_BUDGET_MS) break;
     }
-    if (changed && this.version === before) {
+    if (this.unannounced && this.clock.now() - this.lastNotify >= MIN_NOTIFY_INTERVAL_MS) {
       this.version++;
       this.notify();
     }
-    if (this.pending.length > 0 || !this.view.complete) this.wake();
+    // Frames continue while there is work, or news that waits for its turn to be told.
+    if (this.pending.length > 0 || !this.view.complete || this.unannounced) this.wake();
   }
 }

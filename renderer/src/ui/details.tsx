@@ -2,7 +2,7 @@
  * Details of the selected request: a header line (method, target, version,
  * status, copy as cURL), the error of a malformed request, and four tabs.
  */
-import { useMemo, useState, type ReactNode } from 'react';
+import { memo, useMemo, useState, type ReactNode } from 'react';
 import type { CaptureRecord, HeaderPair } from '../../../common/capture-record';
 import { CAPTURE_ERROR_STATUS } from '../../../common/capture-record';
 import { reasonFor } from '../../../common/canned-response';
@@ -37,7 +37,8 @@ function statusLabel(status: number | null): string {
   return reason ? `${status} ${reason}` : String(status);
 }
 
-export function Details({ record, onCopyCurl }: Props) {
+/** Memoized: the page re-renders every frame while traffic flows, the selected record does not change. */
+export const Details = memo(function Details({ record, onCopyCurl }: Props) {
   const [tab, setTab] = useState<DetailTab>('overview');
   return (
     <div className="details" data-testid="details">
@@ -87,7 +88,7 @@ export function Details({ record, onCopyCurl }: Props) {
       </div>
     </div>
   );
-}
+});
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return <tr><th scope="row">{label}</th><td>{children}</td></tr>;

@@ -4,7 +4,7 @@
  * edit is sent APPLY_DELAY_MS after typing stops, and the state line says
  * whether what is on screen is what the next request gets.
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { CannedResponse, FieldError } from '../../../common/canned-response';
 import { reasonFor, statusForbidsBody } from '../../../common/canned-response';
 import type { InspectorApi } from '../../../common/inspector-api';
@@ -54,7 +54,8 @@ function stateText(state: ApplyState): string {
   }
 }
 
-export function ResponseEditor({ api, initial, handle }: Props) {
+/** Memoized: the page re-renders every frame while traffic flows; the editor only on its own edits. */
+export const ResponseEditor = memo(function ResponseEditor({ api, initial, handle }: Props) {
   const [draft, setDraft] = useState<ResponseDraft>(() => draftFromResponse(initial));
   const [state, setState] = useState<ApplyState>({ kind: 'applied' });
   const [open, setOpen] = useState(true);
@@ -70,7 +71,8 @@ export function ResponseEditor({ api, initial, handle }: Props) {
     },
   };
 
-  const validation = validateDraft(draft);
+  // Validating walks the whole body: once per edit, not once per render.
+  const validation = useMemo(() => validateDraft(draft), [draft]);
   // Errors from the other side are shown inline too, until the next edit.
   const shownErrors = errorsByField(!validation.ok ? validation.errors : state.kind === 'refused' ? state.errors : []);
 
@@ -103,8 +105,7 @@ export function ResponseEditor({ api, initial, handle }: Props) {
       });
     }, APPLY_DELAY_MS);
     return () => clearTimeout(timer);
-    // The draft is the input; validation is derived from it on every render.
-  }, [draft, api]);
+  }, [validation, api]);
 
   const update = (patch: Partial<ResponseDraft>): void => setDraft((d) => ({ ...d, ...patch }));
   const setHeader = (i: number, patch: { name?: string; value?: string }): void =>
@@ -211,4 +212,4 @@ export function ResponseEditor({ api, initial, handle }: Props) {
       )}
     </section>
   );
-}
+});

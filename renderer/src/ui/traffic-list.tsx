@@ -102,10 +102,11 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || !following) return;
-    const bottom = Math.max(0, total - el.clientHeight);
-    if (el.scrollTop !== bottom) el.scrollTop = bottom;
-    pinnedTop.current = el.scrollTop;
-  }, [following, total, version]);
+    // The viewport height from state, not el.clientHeight: reading layout here would force it a second time.
+    const bottom = Math.max(0, total - viewport);
+    if (pinnedTop.current !== bottom) el.scrollTop = bottom;
+    pinnedTop.current = bottom;
+  }, [following, total, viewport, version]);
 
   // Bring a newly selected row into view (keyboard selection can move past the edges).
   useEffect(() => {
@@ -144,11 +145,15 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
 
   const newRows = following ? 0 : Math.max(0, rows - rowsWhenLeft);
   const rendered = [];
+  // Rows are keyed by slot (row modulo the window size), not by record: a row scrolling out hands its DOM
+  // nodes to the row scrolling in. While following at thousands of requests per second the whole window
+  // changes every frame, and updating text is much cheaper than removing and creating elements.
+  const slots = Math.max(1, last - first);
   for (let r = first; r < last; r++) {
     const position = view.at(r);
     const id = feed.store.id(position);
     rendered.push(
-      <TrafficRow key={id} feed={feed} id={id} position={position} row={r} selected={r === selectedRow} onSelect={onSelect} />,
+      <TrafficRow key={r % slots} feed={feed} id={id} position={position} row={r} selected={r === selectedRow} onSelect={onSelect} />,
     );
   }
 
