@@ -12,7 +12,10 @@ const VALID: Array<{ name: string; argv: string[]; want: Command }> = [
   {
     name: 'serve defaults',
     argv: ['serve'],
-    want: serve({ host: '127.0.0.1', port: 8080, status: null, headers: [], body: null, responseFile: null, json: false, captureBodyBytes: 1048576 }),
+    want: serve({
+      host: '127.0.0.1', port: 8080, status: null, headers: [], body: null, responseFile: null, json: false, captureBodyBytes: 1048576,
+      headTimeoutMs: 30_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 120_000, maxConnections: 10_000,
+    }),
   },
   { name: 'serve --help', argv: ['serve', '--help'], want: { command: 'help', topic: 'serve' } },
   { name: 'serve -h after other options', argv: ['serve', '--port', '1', '-h'], want: { command: 'help', topic: 'serve' } },
@@ -34,6 +37,16 @@ const VALID: Array<{ name: string; argv: string[]; want: Command }> = [
   { name: 'response file', argv: ['serve', '--response', 'r.json'], want: serve({ responseFile: 'r.json' }) },
   { name: 'json', argv: ['serve', '--json'], want: serve({ json: true }) },
   { name: 'capture body bytes 0', argv: ['serve', '--capture-body-bytes', '0'], want: serve({ captureBodyBytes: 0 }) },
+  { name: 'head timeout', argv: ['serve', '--head-timeout', '500'], want: serve({ headTimeoutMs: 500 }) },
+  { name: 'body timeout with =', argv: ['serve', '--body-timeout=1'], want: serve({ bodyTimeoutMs: 1 }) },
+  { name: 'idle timeout at its maximum', argv: ['serve', '--idle-timeout', '86400000'], want: serve({ idleTimeoutMs: 86_400_000 }) },
+  { name: 'max connections 1', argv: ['serve', '--max-connections', '1'], want: serve({ maxConnections: 1 }) },
+  { name: 'max connections at its maximum', argv: ['serve', '--max-connections=1000000'], want: serve({ maxConnections: 1_000_000 }) },
+  {
+    name: 'all limits together, each to its own field',
+    argv: ['serve', '--idle-timeout', '3', '--max-connections', '4', '--head-timeout', '1', '--body-timeout', '2'],
+    want: serve({ headTimeoutMs: 1, bodyTimeoutMs: 2, idleTimeoutMs: 3, maxConnections: 4 }),
+  },
   {
     name: 'everything together',
     argv: ['serve', '--json', '--host', '0.0.0.0', '--port', '9000', '--status', '201', '--header', 'A: 1',
@@ -82,6 +95,17 @@ const INVALID: Array<{ name: string; argv: string[]; error: string }> = [
     argv: ['serve', '--capture-body-bytes', '1073741825'],
     error: '--capture-body-bytes must be a whole number from 0 to 1073741824, got "1073741825"',
   },
+  { name: 'head timeout 0', argv: ['serve', '--head-timeout', '0'], error: '--head-timeout must be a whole number of milliseconds from 1 to 86400000, got "0"' },
+  { name: 'head timeout in seconds', argv: ['serve', '--head-timeout', '5s'], error: '--head-timeout must be a whole number of milliseconds from 1 to 86400000, got "5s"' },
+  { name: 'negative body timeout', argv: ['serve', '--body-timeout=-1'], error: '--body-timeout must be a whole number of milliseconds from 1 to 86400000, got "-1"' },
+  { name: 'fractional body timeout', argv: ['serve', '--body-timeout', '0.5'], error: '--body-timeout must be a whole number of milliseconds from 1 to 86400000, got "0.5"' },
+  { name: 'empty idle timeout', argv: ['serve', '--idle-timeout='], error: '--idle-timeout must be a whole number of milliseconds from 1 to 86400000, got ""' },
+  { name: 'idle timeout over a day', argv: ['serve', '--idle-timeout', '86400001'], error: '--idle-timeout must be a whole number of milliseconds from 1 to 86400000, got "86400001"' },
+  { name: 'missing idle timeout value', argv: ['serve', '--idle-timeout'], error: '--idle-timeout needs a value' },
+  { name: 'head timeout twice', argv: ['serve', '--head-timeout', '1', '--head-timeout=2'], error: '--head-timeout is given more than once' },
+  { name: 'max connections 0', argv: ['serve', '--max-connections', '0'], error: '--max-connections must be a whole number from 1 to 1000000, got "0"' },
+  { name: 'max connections too large', argv: ['serve', '--max-connections', '1000001'], error: '--max-connections must be a whole number from 1 to 1000000, got "1000001"' },
+  { name: 'max connections with a sign', argv: ['serve', '--max-connections', '+5'], error: '--max-connections must be a whole number from 1 to 1000000, got "+5"' },
 ];
 
 for (const { name, argv, error } of INVALID) {

@@ -11,13 +11,22 @@
  */
 import type { HeaderPair } from '../common/capture-record';
 import { MAX_CANNED_STATUS, MIN_CANNED_STATUS } from '../common/canned-response';
-import { DEFAULT_CAPTURE_BODY_BYTES } from '../server/engine-defaults';
+import {
+  DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS,
+} from '../server/engine-defaults';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
 export const MAX_PORT = 65535;
 /** Each captured body is held in memory and printed; a larger limit is refused rather than risking the process. */
 export const MAX_CAPTURE_BODY_BYTES = 1024 * 1024 * 1024;
+/**
+ * Longest timeout accepted (one day). The engine takes any positive number;
+ * past a day a value is more likely a slip (seconds typed as minutes) than a wish.
+ */
+export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** Largest connection cap accepted; the descriptor limit (ulimit -n) usually binds well before it. */
+export const MAX_CONNECTIONS_LIMIT = 1_000_000;
 
 /** What `sockeye serve` was asked to do; response fields are only those given on the command line. */
 export interface ServeOptions {
@@ -30,6 +39,10 @@ export interface ServeOptions {
   responseFile: string | null;
   json: boolean;
   captureBodyBytes: number;
+  headTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
 }
 
 /** `sockeye serve` with no options. Copy it (the headers array is shared). */
@@ -42,6 +55,10 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
   responseFile: null,
   json: false,
   captureBodyBytes: DEFAULT_CAPTURE_BODY_BYTES,
+  headTimeoutMs: DEFAULT_HEAD_TIMEOUT_MS,
+  bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
+  idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
 });
 
 export type Command =
@@ -82,11 +99,24 @@ Options:
                                "body": "", "bodyEncoding": "utf8" | "base64"}
                             --status and --body override its fields; --header adds to its headers
   --capture-body-bytes N    body bytes kept per request (default ${DEFAULT_CAPTURE_BODY_BYTES})
+  --head-timeout MS         a request head not complete this long after its first byte
+                            gets 408 and the connection is closed (default ${DEFAULT_HEAD_TIMEOUT_MS})
+  --body-timeout MS         a body that receives nothing this long gets 408 and the
+                            connection is closed (default ${DEFAULT_BODY_TIMEOUT_MS})
+  --idle-timeout MS         a keep-alive connection with no request in progress, or a
+                            client not reading its answer, is closed (default ${DEFAULT_IDLE_TIMEOUT_MS})
+  --max-connections N       connections open at once; past it new ones wait in the
+                            kernel's backlog (default ${DEFAULT_MAX_CONNECTIONS})
   --json                    print one JSON object per request instead of a line
   -h, --help                show this help
+
+Timeouts are in milliseconds, from 1 to ${MAX_TIMEOUT_MS}; they are checked a few times a second.
 `;
 
-const VALUE_OPTION_NAMES = ['host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes'] as const;
+const VALUE_OPTION_NAMES = [
+  'host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes',
+  'head-timeout', 'body-timeout', 'idle-timeout', 'max-connections',
+] as const;
 type ValueOption = (typeof VALUE_OPTION_NAMES)[number];
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>(VALUE_OPTION_NAMES);
 const FLAG_OPTIONS: ReadonlySet<string> = new Set(['json', 'help']);
@@ -100,10 +130,13 @@ function parseWholeNumber(text: string, min: number, max: number): number | null
   return n >= min && n <= max ? n : null;
 }
 
-/** Parse a numeric option's value and hand it to `set`; returns the message for an unusable value. */
-function wholeNumberOption(name: string, value: string, min: number, max: number, set: (n: number) => void): string | null {
+/**
+ * Parse a numeric option's value and hand it to `set`; returns the message for an unusable value.
+ * `unit` (e.g. "milliseconds") names what the number counts, in the message.
+ */
+function wholeNumberOption(name: string, value: string, min: number, max: number, set: (n: number) => void, unit?: string): string | null {
   const n = parseWholeNumber(value, min, max);
-  if (n === null) return `--${name} must be a whole number from ${min} to ${max}, got "${value}"`;
+  if (n === null) return `--${name} must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}, got "${value}"`;
   set(n);
   return null;
 }
@@ -197,5 +230,14 @@ function applyValue(options: ServeOptions, name: ValueOption, value: string): st
       return null;
     case 'capture-body-bytes':
       return wholeNumberOption(name, value, 0, MAX_CAPTURE_BODY_BYTES, (n) => { options.captureBodyBytes = n; });
+    // The engine refuses 0 for every one of these (a zero timeout would close each connection at the first sweep).
+    case 'head-timeout':
+      return wholeNumberOption(name, value, 1, MAX_TIMEOUT_MS, (n) => { options.headTimeoutMs = n; }, 'milliseconds');
+    case 'body-timeout':
+      return wholeNumberOption(name, value, 1, MAX_TIMEOUT_MS, (n) => { options.bodyTimeoutMs = n; }, 'milliseconds');
+    case 'idle-timeout':
+      return wholeNumberOption(name, value, 1, MAX_TIMEOUT_MS, (n) => { options.idleTimeoutMs = n; }, 'milliseconds');
+    case 'max-connections':
+      return wholeNumberOption(name, value, 1, MAX_CONNECTIONS_LIMIT, (n) => { options.maxConnections = n; });
   }
 }

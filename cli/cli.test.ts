@@ -152,6 +152,15 @@ test('serve: SIGINT also stops cleanly', { timeout: TEST_TIMEOUT_MS }, async () 
   assert.match(server.stdout(), /GET +200 +0 B {2}\/x\n$/);
 });
 
+test('serve --head-timeout: a head that stalls gets 408 sooner than the default, and is printed', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Far below the 30 s default, so an answer within WAIT_MS proves the flag reached the engine.
+  const server = await startServe(['--head-timeout', '300']);
+  const stalled = await exchange(server.port, 'GET /slow HTTP/1.1\r\nHost: a\r\n');
+  assert.match(stalled.response.toString('latin1'), /^HTTP\/1\.1 408 Request Timeout\r\n[^]*Connection: close\r\n/);
+  await server.waitForStdout(/head-timeout/);
+  await stop(server);
+});
+
 /** One line on stderr starting `sockeye: `, no stack trace, nothing on stdout. */
 function assertOneErrorLine(result: { stdout: string; stderr: string }, pattern: RegExp): void {
   assert.equal(result.stdout, '');
@@ -178,6 +187,7 @@ const usageCases: Array<{ name: string; args: string[]; code: number; stderr: Re
   { name: 'no command', args: [], code: 2, stderr: /^sockeye: no command given/ },
   { name: 'missing value', args: ['serve', '--port'], code: 2, stderr: /^sockeye: --port needs a value$/m },
   { name: 'non-numeric port', args: ['serve', '--port', 'eighty'], code: 2, stderr: /^sockeye: --port must be a whole number/ },
+  { name: 'head timeout 0', args: ['serve', '--head-timeout', '0'], code: 2, stderr: /^sockeye: --head-timeout must be a whole number of milliseconds from 1 to 86400000, got "0"$/m },
   { name: 'status 99', args: ['serve', '--status', '99'], code: 2, stderr: /^sockeye: --status must be a whole number from 200 to 599, got "99"$/m },
   { name: 'header without colon', args: ['serve', '--header', 'X-A'], code: 2, stderr: /^sockeye: --header "X-A" has no colon/ },
   { name: 'header the engine owns', args: ['serve', '--port', '0', '--header', 'Content-Length: 3'], code: 2, stderr: /^sockeye: invalid --header: Content-Length is computed/ },

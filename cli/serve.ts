@@ -83,6 +83,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       listen: [{ host: options.host, port: options.port }],
       response,
       captureBodyBytes: options.captureBodyBytes,
+      headTimeoutMs: options.headTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      maxConnections: options.maxConnections,
       sink: callbackSink(print),
       onInternalError: (err) => process.stderr.write(`sockeye: internal error: ${oneLine(String(err))}\n`),
     });
