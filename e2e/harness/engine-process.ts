@@ -90,6 +90,8 @@ export class EngineProcess {
     });
     liveChildren.add(child);
     child.once('exit', () => liveChildren.delete(child));
+    // Spawn and IPC failures arrive as 'error' events; the exit (or the start timeout) reports them.
+    child.on('error', () => undefined);
     const engine = new EngineProcess(child);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -139,7 +141,9 @@ export class EngineProcess {
 
   private send(command: EngineCommand): void {
     if (!this.child.connected) throw new Error('engine child is not connected');
-    this.child.send(command);
+    // A child that is exiting closes its end of the channel (EPIPE). With a callback the failure
+    // comes here instead of as an uncaught 'error' event; the caller's bounded wait sees the exit.
+    this.child.send(command, () => undefined);
   }
 
   /** Send a response to the engine; null when it took it, else its errors. */
