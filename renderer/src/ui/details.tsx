@@ -29,6 +29,8 @@ const VIEWER_LABELS: Record<BodyViewer, string> = {
 interface Props {
   record: CaptureRecord;
   onCopyCurl(): void;
+  /** The tab shown first (the user's choice is kept across records after that). */
+  initialTab?: DetailTab;
 }
 
 function statusLabel(status: number | null): string {
@@ -38,8 +40,8 @@ function statusLabel(status: number | null): string {
 }
 
 /** Memoized: the page re-renders every frame while traffic flows, the selected record does not change. */
-export const Details = memo(function Details({ record, onCopyCurl }: Props) {
-  const [tab, setTab] = useState<DetailTab>('overview');
+export const Details = memo(function Details({ record, onCopyCurl, initialTab = 'overview' }: Props) {
+  const [tab, setTab] = useState<DetailTab>(initialTab);
   return (
     <div className="details" data-testid="details">
       <div className="details-head">
