@@ -95,7 +95,7 @@ export function ServerBar({ api, status, statusAt, url, feed, onCopyUrl }: Props
       <button type="button" className="server-url" data-testid="server-url" onClick={onCopyUrl} title="Copy the address">
         {url}
       </button>
-      <span className={`server-status state-${status.state}`} data-testid="server-status" role="status">
+      <span className={`server-status state-${status.state}`} data-testid="server-status" role="status" title={statusText(status, secondsLeft)}>
         {statusText(status, secondsLeft)}
       </span>
       <form className="listen-form" onSubmit={apply} aria-label="Listen address">
