@@ -97,9 +97,11 @@ test('ids past 2^32 survive the delta encoding; the builder is reusable after ta
   const b = new RecordBatchBuilder(8, 1);
   b.add(parts({ id: 5_000_000_001, connectionId: 4_300_000_000, requestOnConnection: 3_000_000_000 }));
   b.add(parts({ id: 5_000_000_003, connectionId: 4_299_999_990 }));
-  const first = decodeRecordBatch(b.take());
+  const firstBatch = b.take();
+  const first = decodeRecordBatch(firstBatch);
   assert.deepEqual(first.map((r) => [r.id, r.connectionId]), [[5_000_000_001, 4_300_000_000], [5_000_000_003, 4_299_999_990]]);
   assert.equal(first[0]!.requestOnConnection, 3_000_000_000);
+  assert.equal(decodeRecordSummaries(firstBatch)[0]!.requestOnConnection, 3_000_000_000);
   assert.equal(b.count, 0);
   b.add(parts({ id: 9 }));
   const second = decodeRecordBatch(b.take());
@@ -112,15 +114,16 @@ test('summaries agree with the full decode for every record', () => {
   const b = new RecordBatchBuilder(16, 1);
   const raw2 = enc('xxPOST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabcyy');
   b.add(parts({}));
-  b.add(parts({ id: 2, raw: raw2, rawFrom: 2, rawTo: raw2.length - 2, headLength: 39, bodyKept: 3, bodyLength: 3, methodStart: 0, methodEnd: 4, targetStart: 5, targetEnd: 7, version: 10, headerCount: 1, headerOffsets: [18, 32, 34, 35], status: null, error: 'connection-reset', errorDetail: 'x' }));
+  b.add(parts({ id: 2, requestOnConnection: 3, raw: raw2, rawFrom: 2, rawTo: raw2.length - 2, headLength: 39, bodyKept: 3, bodyLength: 3, methodStart: 0, methodEnd: 4, targetStart: 5, targetEnd: 7, version: 10, headerCount: 1, headerOffsets: [18, 32, 34, 35], status: null, error: 'connection-reset', errorDetail: 'x' }));
   b.add(parts({ id: 3, bodyInRaw: false, body: enc('--decoded--'), bodyFrom: 2, bodyKept: 7, bodyLength: 100, methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: [] }));
   b.add(parts({ id: 4, trailers: [['T', 'v']] }));
   const batch = b.take();
   const full = decodeRecordBatch(batch);
   const summaries = decodeRecordSummaries(batch);
   assert.deepEqual(summaries, full.map((r, index) => ({
-    id: r.id, connectionId: r.connectionId, index, method: r.method, target: r.target, status: r.status, error: r.error,
+    id: r.id, connectionId: r.connectionId, requestOnConnection: r.requestOnConnection, index, method: r.method, target: r.target, status: r.status, error: r.error,
     bodyLength: r.bodyLength, peer: r.peer, time: r.timestamps.firstByte,
   })));
   assert.deepEqual(summaries.map((s) => s.method), ['GET', 'POST', '', 'GET']);
+  assert.equal(summaries[1]!.requestOnConnection, 3);
 });

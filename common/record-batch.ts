@@ -404,6 +404,8 @@ export function decodeRecordBatch(batch: RecordBatch): CaptureRecord[] {
 export interface RecordSummary {
   id: number;
   connectionId: number;
+  /** 1 for the first request on its connection, 2 for the next, and so on. */
+  requestOnConnection: number;
   /** Index of the record in its batch (and in decodeRecordBatch of that batch). */
   index: number;
   method: string;
@@ -438,6 +440,7 @@ export function decodeRecordSummaries(batch: RecordBatch): RecordSummary[] {
     out[r] = {
       id: batch.baseId + ints[at + I.idDelta]!,
       connectionId: batch.baseConnectionId + ints[at + I.connectionDelta]!,
+      requestOnConnection: ints[at + I.requestOnConnection]! >>> 0,
       index: r,
       method: methodStart < 0 ? '' : latin1(bytes, cursor + methodStart, cursor + ints[at + I.methodEnd]!),
       target: methodStart < 0 ? '' : latin1(bytes, cursor + ints[at + I.targetStart]!, cursor + ints[at + I.targetEnd]!),
