@@ -7,6 +7,8 @@ import { nodeEngineForker, type NodeEngineForker } from './test/node-engine-proc
 
 /** Long enough for a fork, an engine start and a restart on a slow two-core machine; never a timing assertion. */
 const WAIT_MS = 10_000;
+/** A hang (an engine that never stops, a restart loop) fails the test instead of stalling the run. */
+const TEST_OPTIONS = { timeout: 60_000 };
 const ANY_PORT = { host: '127.0.0.1', port: 0 };
 const TEA: CannedResponse = { status: 418, reason: '', headers: [['Content-Type', 'text/plain']], body: 'tea', bodyEncoding: 'utf8' };
 
@@ -50,7 +52,7 @@ test('listen URLs bracket IPv6 hosts', () => {
   assert.equal(listenUrl('::1', 80), 'http://[::1]:80/');
 });
 
-test('a supervised engine listens, answers real requests and takes a new response; the engine refuses a bad one', async () => {
+test('a supervised engine listens, answers real requests and takes a new response; the engine refuses a bad one', TEST_OPTIONS, async () => {
   const { sup, statuses, forker } = supervise();
   try {
     sup.start();
@@ -73,7 +75,7 @@ test('a supervised engine listens, answers real requests and takes a new respons
   }
 });
 
-test('a SIGKILLed engine is reported as crashed and restarted, with the current response; a quick second crash backs off longer', async () => {
+test('a SIGKILLed engine is reported as crashed and restarted, with the current response; a quick second crash backs off longer', TEST_OPTIONS, async () => {
   const { sup, statuses, forker } = supervise();
   try {
     sup.start();
@@ -101,7 +103,7 @@ test('a SIGKILLed engine is reported as crashed and restarted, with the current 
   }
 });
 
-test('a taken port is an error with EADDRINUSE and no restart; a new address brings the engine back', async () => {
+test('a taken port is an error with EADDRINUSE and no restart; a new address brings the engine back', TEST_OPTIONS, async () => {
   const first = supervise();
   first.sup.start();
   const taken = await statusAfter(first.statuses, 0, isListening, 'listening');
@@ -133,7 +135,7 @@ test('a taken port is an error with EADDRINUSE and no restart; a new address bri
   }
 });
 
-test('changing the address stops the old engine before the new one starts, and dispose leaves nothing running', async () => {
+test('changing the address stops the old engine before the new one starts, and dispose leaves nothing running', TEST_OPTIONS, async () => {
   const { sup, statuses, forker } = supervise();
   try {
     sup.start();
@@ -157,7 +159,7 @@ test('changing the address stops the old engine before the new one starts, and d
   }
 });
 
-test('a fork that throws is reported as a crash and retried', async () => {
+test('a fork that throws is reported as a crash and retried', TEST_OPTIONS, async () => {
   let calls = 0;
   const statuses: EngineStatus[] = [];
   const forker = nodeEngineForker();
