@@ -24,13 +24,19 @@ export class EngineProcess {
   port = 0;
   /** The latest report (every 100 ms). */
   last: ChildReport | null = null;
+  private memoryWaiters: ((m: NodeJS.MemoryUsage) => void)[] = [];
   stderr = '';
   private constructor(readonly child: ChildProcess) {}
 
-  /** Start the engine child; `nofile` lowers its descriptor limit (needs prlimit). */
-  static async start(options: Partial<Omit<EngineOptions, 'listen' | 'sink'>> = {}, nofile?: number): Promise<EngineProcess> {
+  /**
+   * Start the engine child; `nofile` lowers its descriptor limit (needs prlimit);
+   * `exposeGc` lets memory() sample it after forced collections.
+   */
+  static async start(
+    options: Partial<Omit<EngineOptions, 'listen' | 'sink'>> = {}, nofile?: number, exposeGc = false,
+  ): Promise<EngineProcess> {
     const entry = join(__dirname, 'engine-child.js');
-    const args = [entry, JSON.stringify(options)];
+    const args = [...(exposeGc ? ['--expose-gc'] : []), entry, JSON.stringify(options)];
     // prlimit execs node: the child's pid is the engine's.
     const child = nofile === undefined
       ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -42,8 +48,10 @@ export class EngineProcess {
       const timer = setTimeout(() => reject(new Error(`engine child did not start: ${p.stderr}`)), START_TIMEOUT_MS);
       child.once('exit', (code) => reject(new Error(`engine child exited ${code}: ${p.stderr}`)));
       lines.on('line', (line) => {
-        const value = JSON.parse(line) as { port?: number } & ChildReport;
-        if (value.port !== undefined) {
+        const value = JSON.parse(line) as { port?: number; memory?: NodeJS.MemoryUsage } & ChildReport;
+        if (value.memory !== undefined) {
+          p.memoryWaiters.shift()?.(value.memory);
+        } else if (value.port !== undefined) {
           p.port = value.port;
           clearTimeout(timer);
           resolve();
@@ -60,6 +68,18 @@ export class EngineProcess {
   /** Descriptors, RSS and CPU time of the engine process. */
   usage(): ProcessUsage {
     return readProcessUsage(this.child.pid!);
+  }
+
+  /** The child's memory after forced full collections; needs `exposeGc` at start. Bounded. */
+  memory(timeoutMs = 5_000): Promise<NodeJS.MemoryUsage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no memory report from the engine child: ${this.stderr}`)), timeoutMs);
+      this.memoryWaiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.child.kill('SIGUSR2');
+    });
   }
 
   /** Wait for a report newer than now. */
