@@ -13,6 +13,8 @@ import { isEngineEvent, type EngineCommand, type EngineStats } from '../common/w
 import { readProcessUsage, type ProcessUsage } from '../server/process-usage';
 
 const ENGINE_SERVER = path.join(__dirname, 'engine-server.js');
+/** The same engine child with a memory probe (hostile-engine-gc.ts); needs --expose-gc. */
+const ENGINE_SERVER_GC = path.join(__dirname, 'hostile-engine-gc.js');
 export const PRLIMIT = '/usr/bin/prlimit';
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -33,30 +35,55 @@ export interface RecordTally {
   byTarget: Record<string, number>;
 }
 
+/** The memory probe's message type, both ways. */
+export const MEMORY_PROBE = 'bench-memory';
+
+/** process.memoryUsage() of the engine child after forced full collections (bytes). */
+export interface MemorySample {
+  type: typeof MEMORY_PROBE;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** RSS after malloc_trim(0): what glibc keeps in its arenas is the difference to `rss`. */
+  rssTrimmed: number;
+  /** Reserved size of each V8 heap space (new_space, old_space, …); heapTotal is their sum. */
+  spaceSizes: Record<string, number>;
+}
+
 export class BenchEngine {
   port = 0;
   readonly tally: RecordTally = { total: 0, ok: 0, byError: {}, byTarget: {} };
   /** Whole records, kept only when `keepRecords` was asked for. */
   readonly kept: CaptureRecord[] = [];
   private statsWaiters: ((s: EngineStats) => void)[] = [];
+  private memoryWaiters: ((m: MemorySample) => void)[] = [];
 
   private constructor(readonly child: ChildProcess, private readonly keepRecords: boolean) {}
 
-  /** Fork the engine child; `nofile` lowers its descriptor limit. `countTargets` tallies records per target. */
-  static async start(options: { nofile?: number; keepRecords?: boolean; countTargets?: boolean } = {}): Promise<BenchEngine> {
-    if (!existsSync(ENGINE_SERVER)) throw new Error(`${ENGINE_SERVER} is missing: run \`npx tsc -b bench\``);
+  /**
+   * Fork the engine child; `nofile` lowers its descriptor limit. `countTargets` tallies records per target.
+   * `memoryProbe` runs it with --expose-gc so that memory() can sample it after a forced collection.
+   */
+  static async start(options: { nofile?: number; keepRecords?: boolean; countTargets?: boolean; memoryProbe?: boolean } = {}): Promise<BenchEngine> {
+    const entry = options.memoryProbe ? ENGINE_SERVER_GC : ENGINE_SERVER;
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npx tsc -b bench\``);
     const limited = options.nofile !== undefined;
-    const child = fork(ENGINE_SERVER, [], {
+    if (limited && options.memoryProbe) throw new Error('nofile and memoryProbe cannot be combined');
+    const child = fork(entry, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // prlimit execs node, so the child's pid is the engine's and the IPC descriptor is inherited.
       ...(limited ? { execPath: PRLIMIT, execArgv: [`--nofile=${options.nofile}:${options.nofile}`, process.execPath] } : {}),
+      ...(options.memoryProbe ? { execArgv: ['--expose-gc'] } : {}),
     });
     const e = new BenchEngine(child, options.keepRecords ?? false);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('engine child did not start')), START_TIMEOUT_MS);
       child.once('exit', (code) => reject(new Error(`engine child exited ${String(code)}`)));
       child.on('message', (m: unknown) => {
+        if ((m as { type?: unknown } | null)?.type === MEMORY_PROBE) e.memoryWaiters.shift()?.(m as MemorySample);
         if (!isEngineEvent(m)) return;
         if (m.type === 'listening') {
           e.port = m.listeners[0]!.port;
@@ -89,13 +116,23 @@ export class BenchEngine {
   }
 
   stats(): Promise<EngineStats> {
+    return this.ask(this.statsWaiters, { type: 'get-stats' } satisfies EngineCommand, 'stats');
+  }
+
+  /** The child's memory after forced full collections; needs `memoryProbe` at start. */
+  memory(): Promise<MemorySample> {
+    return this.ask(this.memoryWaiters, { type: MEMORY_PROBE }, 'memory sample');
+  }
+
+  /** Send `message` and wait (bounded) for the answer that `waiters` is handed, in order. */
+  private ask<T>(waiters: ((value: T) => void)[], message: object, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no stats from the engine child')), START_TIMEOUT_MS);
-      this.statsWaiters.push((s) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the engine child`)), START_TIMEOUT_MS);
+      waiters.push((value) => {
         clearTimeout(timer);
-        resolve(s);
+        resolve(value);
       });
-      this.child.send({ type: 'get-stats' } satisfies EngineCommand);
+      this.child.send(message);
     });
   }
 

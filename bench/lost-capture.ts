@@ -1,19 +1,23 @@
 /**
  * No lost capture (issue 4): under wrk load with keep-alive and with
  * pipelining, records delivered must equal the responses clients received,
- * exactly; after 100,000 connections, descriptors and RSS of the engine are
+ * exactly; after 100,000 connections, descriptors and engine memory are
  * back to baseline.
  *
  *   npx tsc -b bench && node build/bench/lost-capture.js
- *   LOST_SECONDS=5 LOST_CONNECTIONS=50 LOST_CHURN=100000 node build/bench/lost-capture.js
+ *   LOST_SECONDS=5 LOST_CONNECTIONS=50 LOST_CHURN=100000 LOST_ROUNDS=3 node build/bench/lost-capture.js
+ *   LOST_CHURN_ONLY=1 node build/bench/lost-capture.js      # only the churn and memory part
  *
  * Exactness with wrk: bench/wrk/exact-count.lua, after LOST_SECONDS, sends
  * only heads that never end, so nothing is in flight when wrk stops and its
- * count of responses read is exact. Exit 1 when a count differs.
+ * count of responses read is exact. Memory is sampled inside the engine child
+ * after forced full collections (hostile-engine-gc.ts): baseline after
+ * LOST_WARMUP connections, then after each round of LOST_CHURN. Exit 1 when a
+ * count differs, a descriptor is left, or the heap after GC is above baseline.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { BenchEngine, mib, openSocket, sleep, envNumber } from './hostile-engine';
+import { BenchEngine, mib, openSocket, envNumber, type MemorySample } from './hostile-engine';
 
 const ROOT = path.join(__dirname, '..', '..');
 const WRK = '/usr/bin/wrk';
@@ -21,9 +25,19 @@ const LUA = path.join(ROOT, 'bench', 'wrk', 'exact-count.lua');
 const SECONDS = envNumber('LOST_SECONDS', 5);
 const CONNECTIONS = envNumber('LOST_CONNECTIONS', 50);
 const CHURN = envNumber('LOST_CHURN', 100_000);
+/** Churn rounds: a second and third round of CHURN tell a one-time plateau from a leak. */
+const CHURN_ROUNDS = envNumber('LOST_ROUNDS', 3);
 /** Parallel clients of the churn phase. */
 const CHURN_PARALLEL = 64;
-const CHURN_WARMUP = 2000;
+/** Connections before the memory baseline: JIT, V8's heap and the engine's buffers warmed up. */
+const CHURN_WARMUP = envNumber('LOST_WARMUP', 1000);
+/**
+ * heapUsed after GC may sit this far above the baseline without counting as
+ * retained by the engine (optimised code, V8 bookkeeping: about 0.2 MiB over
+ * 700,000 connections here). A leak of 16 bytes per connection exceeds it in one round.
+ */
+const HEAP_SLACK_BYTES = 1024 * 1024;
+const PEAK_SAMPLE_MS = 100;
 /** wrk gets this long past its duration before it is killed. */
 const WRK_GRACE_MS = 15_000;
 /** Time for the hold heads to be sent and idle before wrk stops. */
@@ -82,28 +96,64 @@ async function churn(port: number, total: number): Promise<number> {
   return received;
 }
 
+const fmtMiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+function memoryLine(label: string, m: MemorySample, fds: number): string {
+  return `  ${label.padEnd(26)} heapUsed ${fmtMiB(m.heapUsed).padStart(10)}  external ${fmtMiB(m.external).padStart(10)}` +
+    `  arrayBuffers ${fmtMiB(m.arrayBuffers).padStart(10)}  heapTotal ${fmtMiB(m.heapTotal).padStart(10)}` +
+    ` (new space ${fmtMiB(m.spaceSizes.new_space ?? NaN).padStart(10)})` +
+    `  RSS ${fmtMiB(m.rss).padStart(10)}  after malloc_trim ${fmtMiB(m.rssTrimmed).padStart(10)}  fds ${fds}`;
+}
+
+/**
+ * CHURN_ROUNDS rounds of CHURN connections. Memory is sampled in the engine
+ * child after forced full collections: once after CHURN_WARMUP connections
+ * (JIT, V8's heap and the engine's pools warmed up: the baseline) and after
+ * each round. A plateau shows as rounds 2.. no higher than round 1; a leak
+ * grows with every round.
+ */
 async function churnScenario(): Promise<boolean> {
-  const e = await BenchEngine.start();
+  const e = await BenchEngine.start({ memoryProbe: true });
   try {
-    await churn(e.port, CHURN_WARMUP); // warm-up: JIT, lazily opened descriptors
+    await churn(e.port, CHURN_WARMUP);
     await e.drained();
-    await sleep(1000);
-    const base = e.usage();
-    let peakRss = base.rssKiB;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, e.usage().rssKiB); }, 100);
-    const started = Date.now();
-    const received = await churn(e.port, CHURN);
-    const elapsed = (Date.now() - started) / 1000;
-    clearInterval(sampler);
-    await e.drained();
-    const right = e.usage();
-    await sleep(5000);
-    const later = e.usage();
-    const records = e.tally.total - CHURN_WARMUP;
-    console.log(`churn: ${CHURN} connections in ${elapsed.toFixed(1)} s (${(CHURN / elapsed).toFixed(0)}/s); responses ${received}, records ${records} (ok ${e.tally.ok - CHURN_WARMUP})`);
-    console.log(`  descriptors: baseline ${base.fds}, after ${right.fds}, 5 s later ${later.fds}`);
-    console.log(`  RSS: baseline ${mib(base.rssKiB)}, peak ${mib(peakRss)}, after ${mib(right.rssKiB)}, 5 s later ${mib(later.rssKiB)}`);
-    return received === CHURN && records === received && later.fds === base.fds;
+    const fresh = e.usage();
+    const base = await e.memory();
+    console.log(`churn: ${CHURN_ROUNDS} × ${CHURN} Connection: close connections, ${CHURN_PARALLEL} in parallel; memory of the engine child after forced GC:`);
+    console.log(memoryLine(`baseline (${CHURN_WARMUP} warm-up)`, base, fresh.fds));
+    let ok = true;
+    let first: MemorySample | null = null;
+    let last = base;
+    let records = e.tally.total;
+    for (let round = 1; round <= CHURN_ROUNDS; round++) {
+      let peakRss = e.usage().rssKiB;
+      const sampler = setInterval(() => { peakRss = Math.max(peakRss, e.usage().rssKiB); }, PEAK_SAMPLE_MS);
+      const started = Date.now();
+      const received = await churn(e.port, CHURN);
+      const elapsed = (Date.now() - started) / 1000;
+      clearInterval(sampler);
+      await e.drained();
+      const fds = e.usage().fds;
+      last = await e.memory();
+      first ??= last;
+      const roundRecords = e.tally.total - records;
+      records = e.tally.total;
+      const exact = received === CHURN && roundRecords === received && fds === fresh.fds;
+      ok = ok && exact;
+      console.log(memoryLine(`after ${(round * CHURN).toLocaleString('en')}`, last, fds) +
+        `  | ${(CHURN / elapsed).toFixed(0)} conn/s, responses ${received}, records ${roundRecords}, peak RSS (no GC) ${mib(peakRss)}${exact ? '' : '  MISMATCH'}`);
+    }
+    // What the engine retains is the heap after GC; RSS also holds V8's young generation, which
+    // grows to its maximum under allocation pressure and is kept (new space above), and malloc's arenas.
+    const overBase = last.heapUsed - base.heapUsed;
+    const overFirst = last.heapUsed - first!.heapUsed;
+    const back = overBase <= HEAP_SLACK_BYTES;
+    const flat = overFirst <= HEAP_SLACK_BYTES;
+    console.log(`  heap after GC vs baseline: ${fmtMiB(first!.heapUsed - base.heapUsed)} after round 1, ${fmtMiB(overBase)} after round ${CHURN_ROUNDS}` +
+      ` (${back ? 'back to baseline' : 'ABOVE BASELINE'}; rounds 2..${CHURN_ROUNDS} vs round 1: ${fmtMiB(overFirst)}, ${flat ? 'flat' : 'GROWING: a leak'})`);
+    console.log(`  RSS vs baseline after round ${CHURN_ROUNDS}: ${fmtMiB(last.rss - base.rss)}, of which V8's young generation grew ` +
+      `${fmtMiB((last.spaceSizes.new_space ?? 0) - (base.spaceSizes.new_space ?? 0))} (kept by V8, not by the engine)`);
+    return ok && back && flat;
   } finally {
     await e.stop();
   }
@@ -112,8 +162,10 @@ async function churnScenario(): Promise<boolean> {
 async function main(): Promise<number> {
   console.log(`lost-capture: wrk -t2 -c${CONNECTIONS}, ${SECONDS} s of requests + ${HOLD_SECONDS} s of held heads; churn ${CHURN} connections`);
   let ok = true;
-  ok = (await wrkScenario('keep-alive', 1)) && ok;
-  ok = (await wrkScenario('pipelined (depth 16)', 16)) && ok;
+  if (!process.env.LOST_CHURN_ONLY) {
+    ok = (await wrkScenario('keep-alive', 1)) && ok;
+    ok = (await wrkScenario('pipelined (depth 16)', 16)) && ok;
+  }
   ok = (await churnScenario()) && ok;
   console.log(ok ? 'all counts exact' : 'COUNTS DIFFER');
   return ok ? 0 : 1;
