@@ -1,6 +1,6 @@
 // Builds the renderer (the React app) into dist/renderer by default. The
 // Electron entries are built by the same config with `--mode electron-*`
-// (scripts/build-electron.js runs them all): CommonJS for Node into
+// (scripts/build-bundles.js runs them all): CommonJS for Node into
 // dist/electron/, see ELECTRON_ENTRIES below.
 import { defineConfig, type UserConfig } from 'vite';
 import react from '@vitejs/plugin-react';
@@ -12,7 +12,7 @@ const ELECTRON_OUT_DIR = 'dist/electron';
  * One build per process, each with its own entries and externals:
  * - main: only electron stays external (plus Node builtins).
  * - preload: sandboxed, so ONE file whose only require is 'electron'
- *   (scripts/build-electron.js checks this after the build).
+ *   (scripts/build-bundles.js checks this after the build).
  * - engine: the utility process; koffi stays external (its native part is
  *   unpacked from the asar), and the readiness worker is a second entry
  *   because the engine starts it by file name next to itself.
@@ -36,7 +36,7 @@ function electronConfig(entry: { input: Record<string, string>; external: string
     build: {
       ssr: true,
       outDir: ELECTRON_OUT_DIR,
-      emptyOutDir: false, // three builds share the folder; scripts/build-electron.js empties it first
+      emptyOutDir: false, // three builds share the folder; scripts/build-bundles.js empties it first
       sourcemap: true,
       minify: false,
       target: ELECTRON_NODE_TARGET,
