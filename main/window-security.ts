@@ -46,6 +46,8 @@ export function inspectorWebPreferences(preloadPath: string, options: { devTools
     allowRunningInsecureContent: false, // checklist 8
     experimentalFeatures: false, // checklist 9
     enableBlinkFeatures: '', // checklist 10
+    // Middle-click (auxclick) could open links in new windows; new windows are denied anyway, and the page needs no auxclick.
+    disableBlinkFeatures: 'Auxclick',
     webviewTag: false, // checklist 12
     navigateOnDragDrop: false,
     spellcheck: false,
