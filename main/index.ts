@@ -141,7 +141,7 @@ function createWindow(trusted: TrustedSender, link: RecordsLink): BrowserWindow 
     title: 'Sockeye',
     show: false,
     autoHideMenuBar: false,
-    // The three isolation switches are spelled out at the call as well, so the static scan in
+    // The isolation switches are spelled out at the call as well, so the static scan in
     // scripts/security-scan.js (electronegativity) sees them at the call; window-security.ts has the same values, tested.
     webPreferences: {
       ...webPreferences,

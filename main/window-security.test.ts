@@ -16,6 +16,7 @@ test('webPreferences isolate the page: context isolation, sandbox, no Node, web 
   assert.equal(prefs.nodeIntegration, false);
   assert.equal(prefs.nodeIntegrationInWorker, false);
   assert.equal(prefs.nodeIntegrationInSubFrames, false);
+  assert.equal(prefs.disableBlinkFeatures, 'Auxclick');
   assert.equal(prefs.webSecurity, true);
   assert.equal(prefs.allowRunningInsecureContent, false);
   assert.equal(prefs.webviewTag, false);
