@@ -100,8 +100,9 @@ test('harness: setListen on a port in use reports error EADDRINUSE, then listens
   const busyPort = (blocker.address() as { port: number }).port;
   try {
     assert.deepEqual(await h.page.evaluate((port) => window.sockeye.setListen({ host: '127.0.0.1', port }), busyPort), { ok: true });
+    // setListen answers once the new engine is forked; whether it listens arrives as status events.
+    const status = await waitFor('the engine to fail on the busy port', () => (h.status().state === 'starting' ? undefined : h.status()));
     await h.delivered();
-    const status = h.status();
     assert.equal(status.state, 'error');
     assert.equal(status.state === 'error' ? status.code : null, 'EADDRINUSE');
     const states = (await got(h)).statuses.map((s) => s.state);
@@ -113,7 +114,7 @@ test('harness: setListen on a port in use reports error EADDRINUSE, then listens
   assert.equal(invalid.ok, false);
   // The blocker is gone: the same port is free now.
   assert.deepEqual(await h.page.evaluate((port) => window.sockeye.setListen({ host: '127.0.0.1', port }), busyPort), { ok: true });
-  assert.equal(h.status().state, 'listening');
+  await waitFor('the engine to listen on the freed port', () => (h.status().state === 'listening' ? true : undefined), { describe: () => JSON.stringify(h.status()) });
   assert.equal((await exchange(busyPort, simpleGet('/moved'))).status, 200);
 }));
 

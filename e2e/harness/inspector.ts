@@ -1,39 +1,46 @@
 /**
  * startInspector: the built renderer in Chromium with window.sockeye wired to
- * a real engine child, as the Electron preload and main would wire it.
+ * main's real logic (harness-main.ts) and a real engine child, as the
+ * Electron preload and main wire them:
  *
- * - init → { mode: 'desktop', listen, response, status }
- * - records from the engine → onRecords listeners (ordered, coalesced; see event-pump.ts)
- * - setResponse → validated, then the engine's set-response; answers with its CommandResult
- * - setListen → validated, then the engine child restarted on the new address,
- *   with status events starting → listening | error (EADDRINUSE keeps its code)
- * - copyText → kept for the test (lastCopied)
- * - onAction ← sendAction(action)
- * An engine that dies unasked is reported as 'crashed' and restarted, a bounded number of times.
+ * - window.sockeye's calls → the page binding (for ipcRenderer.invoke) →
+ *   main's guardedInvoke (sender check: only the harness's page, main frame,
+ *   app URL) → inspectorHandlers (payload validation, the engine, the settings
+ *   store on a temporary user-data folder).
+ * - status: the EngineSupervisor's events (starting, listening, error, crashed
+ *   and its restarts) → onStatus listeners.
+ * - records: each engine child's batches → onRecords listeners (ordered,
+ *   coalesced; see event-pump.ts), like the engine's MessagePort in the app.
+ * - copyText → kept for the test (lastCopied); onAction ← sendAction(action).
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { validateCannedResponse, DEFAULT_CANNED_RESPONSE, type CannedResponse } from '../../common/canned-response';
-import { validateListen, type ListenSettings } from '../../common/app-settings';
-import { INSPECTOR_API_KEY, type CommandResult, type EngineStatus, type InspectorAction, type InspectorInit } from '../../common/inspector-api';
+import { createServer } from 'node:net';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import type { CannedResponse } from '../../common/canned-response';
+import { INSPECTOR_API_KEY, type EngineStatus, type InspectorAction } from '../../common/inspector-api';
+import { IPC_INVOKE, type IpcReply } from '../../common/ipc-channels';
 import type { EngineStats } from '../../common/wire-messages';
 import { APP_URL, launchChromium, routeRenderer, type RunningBrowser } from './browser';
-import { EngineProcess, type EngineHandlers } from './engine-process';
 import { EventPump } from './event-pump';
-import { CALL_BINDING, PAGE_HARNESS_KEY, installInspectorApi, type HarnessMethod, type PageHarness } from './page-api';
+import { HarnessMain } from './harness-main';
+import { LOOPBACK } from './http-client';
+import { CALL_BINDING, PAGE_HARNESS_KEY, installInspectorApi, type PageHarness } from './page-api';
 
-const ENGINE_HOST = '127.0.0.1';
 /** The app must load and subscribe to records and status within this time. */
 const APP_READY_TIMEOUT_MS = 20_000;
-/** After a crash the engine is restarted after this delay, at most this many times. */
-const CRASH_RESTART_MS = 300;
-const MAX_CRASH_RESTARTS = 3;
 const DEFAULT_VIEWPORT = { width: 1280, height: 800 };
 
 export interface InspectorOptions {
   colorScheme?: 'light' | 'dark';
   viewport?: { width: number; height: number };
-  /** The canned response the engine starts with (default: common's DEFAULT_CANNED_RESPONSE). */
+  /** The canned response in the settings file at start (default: common's DEFAULT_CANNED_RESPONSE). */
   response?: CannedResponse;
+  /**
+   * The settings file's exact text at start instead of a valid one with a
+   * free loopback port and `response` (e.g. a corrupt file).
+   */
+  settingsFile?: string;
+  /** Accept an engine that could not listen at start (e.g. the defaults' port is taken). */
+  allowStartError?: boolean;
   /** Serve this HTML as index.html instead of the built renderer (the harness's own tests). */
   indexHtml?: string;
   /** Runs before the app loads (e.g. a bench's own init scripts). */
@@ -45,8 +52,16 @@ export interface Inspector {
   context: BrowserContext;
   /** Where the engine listens now (changes after a successful setListen). */
   readonly engineAddress: { host: string; port: number };
-  /** The last status sent to the page. */
+  /** The supervisor's current status (what the page was last sent). */
   status(): EngineStatus;
+  /** The temporary user-data folder holding settings.json (removed by close()). */
+  readonly userDataDir: string;
+  /** Every line the harness's main logged (supervisor diagnostics, refused IPC). */
+  readonly mainLog: readonly string[];
+  /** The notice main got from the settings store at start, or null. */
+  readonly notice: string | null;
+  /** PID of the running engine child, or null between a crash and the restart. */
+  enginePid(): number | null;
   /** The last text the app put on the "clipboard", or null. */
   lastCopied(): string | null;
   /** Every response the app asked to apply, valid or not, in order. */
@@ -59,153 +74,59 @@ export interface Inspector {
   engineStats(): Promise<EngineStats>;
   /** Resolves when every event so far has reached the page. */
   delivered(): Promise<void>;
-  /** SIGKILL the engine child; the harness reports 'crashed' and restarts it. */
+  /** SIGKILL the engine child (resolves once it exited); the supervisor reports 'crashed' and restarts it. */
   killEngine(): Promise<void>;
+  /** Call the IPC binding from `frame` (a subframe or another page's frame is an unexpected sender). */
+  invokeFrom(frame: Frame, channel: string, payload?: unknown): Promise<IpcReply<unknown>>;
   /** Close the browser and stop the engine child, both by PID if they do not stop politely. */
   close(): Promise<void>;
 }
 
-class InspectorHost {
-  listen: ListenSettings = { host: ENGINE_HOST, port: 0 };
-  response: CannedResponse;
-  current: EngineStatus;
-  engine: EngineProcess | null = null;
-  copied: string[] = [];
-  responsesRequested: unknown[] = [];
-  pump: EventPump | null = null;
-  private crashes = 0;
-  private closed = false;
-  /** setListen calls and crash restarts run one at a time. */
-  private chain: Promise<unknown> = Promise.resolve();
-  private readonly handlers: EngineHandlers;
-
-  constructor(response: CannedResponse) {
-    this.response = response;
-    this.current = { state: 'starting', listen: this.listen };
-    this.handlers = {
-      onRecords: (batch) => this.pump?.push({ kind: 'records', batch }),
-      onUnexpectedExit: (engine, description) => {
-        if (engine !== this.engine || this.closed) return;
-        this.engine = null;
-        this.crashes++;
-        if (this.crashes > MAX_CRASH_RESTARTS) {
-          this.setStatus({ state: 'error', listen: this.listen, message: `${description}; not restarted again`, code: null });
-          return;
-        }
-        this.setStatus({ state: 'crashed', listen: this.listen, message: description, restartInMs: CRASH_RESTART_MS, attempt: this.crashes });
-        setTimeout(() => void this.serialize(() => (this.closed || this.engine ? undefined : this.startEngine(this.listen))), CRASH_RESTART_MS);
-      },
-    };
-  }
-
-  private serialize<T>(work: () => Promise<T> | T): Promise<T> {
-    const next = this.chain.then(work, work);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  setStatus(status: EngineStatus): void {
-    this.current = status;
-    this.pump?.push({ kind: 'status', status });
-  }
-
-  async startEngine(listen: ListenSettings): Promise<void> {
-    this.setStatus({ state: 'starting', listen });
-    const result = await EngineProcess.start({ host: listen.host, port: listen.port, response: this.response }, this.handlers);
-    if (!result.ok) {
-      this.listen = listen;
-      this.setStatus({ state: 'error', listen, message: result.message, code: result.code });
-      return;
-    }
-    this.engine = result.engine;
-    // Port 0 asks for any free port: from now on the address is the one the engine got.
-    this.listen = listen.port === 0 ? { host: listen.host, port: result.address.port } : listen;
-    const host = result.address.family === 'IPv6' ? `[${result.address.address}]` : result.address.address;
-    this.setStatus({ state: 'listening', listen: this.listen, url: `http://${host}:${result.address.port}/` });
-  }
-
-  async stopEngine(): Promise<void> {
-    const engine = this.engine;
-    this.engine = null;
-    await engine?.stop();
-  }
-
-  init(): InspectorInit {
-    return { mode: 'desktop', listen: this.listen, response: this.response, status: this.current };
-  }
-
-  async setResponse(input: unknown): Promise<CommandResult> {
-    this.responsesRequested.push(input);
-    const checked = validateCannedResponse(input);
-    if (!checked.ok) return { ok: false, errors: checked.errors };
-    if (this.engine) {
-      const errors = await this.engine.setResponse(checked.value);
-      if (errors) return { ok: false, errors };
-    }
-    // Without a running engine it is kept for the next start, as the app persists it.
-    this.response = checked.value;
-    return { ok: true };
-  }
-
-  setListen(input: unknown): Promise<CommandResult> {
-    const checked = validateListen(input);
-    if (!checked.ok) return Promise.resolve({ ok: false, errors: checked.errors });
-    return this.serialize(async () => {
-      this.crashes = 0;
-      await this.stopEngine();
-      await this.startEngine(checked.value);
-      return { ok: true } as const;
+/** A loopback port that was free a moment ago (the settings file names a fixed port, as a user's would). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
     });
-  }
-
-  call(method: HarnessMethod, arg: unknown): Promise<unknown> | unknown {
-    switch (method) {
-      case 'init':
-        return this.init();
-      case 'setResponse':
-        return this.setResponse(arg);
-      case 'setListen':
-        return this.setListen(arg);
-      case 'copyText':
-        if (typeof arg !== 'string') throw new TypeError('copyText takes a string');
-        this.copied.push(arg);
-        return undefined;
-      default:
-        throw new TypeError(`unknown harness call ${String(method)}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.pump?.close();
-    await this.serialize(() => this.stopEngine());
-  }
+  });
 }
 
-/** Start an engine child, Chromium and the built renderer wired together; wait until the app has subscribed. */
+/** Start main (settings, supervisor, engine child), Chromium and the built renderer wired together; wait until the app has subscribed. */
 export async function startInspector(options: InspectorOptions = {}): Promise<Inspector> {
-  const host = new InspectorHost(options.response ?? DEFAULT_CANNED_RESPONSE);
+  let pump: EventPump | null = null;
+  const main = new HarnessMain({
+    port: await freePort(),
+    ...(options.response ? { response: options.response } : {}),
+    ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
+    onStatus: (status) => pump?.push({ kind: 'status', status }),
+    onRecords: (batch) => pump?.push({ kind: 'records', batch }),
+  });
   let browser: RunningBrowser | null = null;
   const pageErrors: string[] = [];
   try {
-    await host.startEngine({ host: ENGINE_HOST, port: 0 });
-    if (host.current.state !== 'listening') throw new Error(`engine did not start: ${JSON.stringify(host.current)}`);
+    const first = await main.start();
+    if (first.state !== 'listening' && !options.allowStartError) throw new Error(`engine did not start: ${JSON.stringify(first)}; main log: ${main.log.join(' | ')}`);
     browser = await launchChromium();
     const context = await browser.browser.newContext({
       viewport: options.viewport ?? DEFAULT_VIEWPORT,
       colorScheme: options.colorScheme ?? 'light',
     });
     await routeRenderer(context, options.indexHtml);
-    await context.exposeBinding(CALL_BINDING, (_source, method: HarnessMethod, arg: unknown) => host.call(method, arg));
-    await context.addInitScript(installInspectorApi, { apiKey: INSPECTOR_API_KEY, callBinding: CALL_BINDING, harnessKey: PAGE_HARNESS_KEY });
+    await context.exposeBinding(CALL_BINDING, ({ page, frame }, channel: string, payload: unknown) =>
+      main.invoke(channel, main.senderEvent(page, frame), payload));
+    await context.addInitScript(installInspectorApi, { apiKey: INSPECTOR_API_KEY, callBinding: CALL_BINDING, harnessKey: PAGE_HARNESS_KEY, channels: IPC_INVOKE });
     await options.beforeLoad?.(context);
     const page = await context.newPage();
+    main.trustPage(page);
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') pageErrors.push(`console.error: ${msg.text()}`);
     });
-    const pump = new EventPump(page);
-    host.pump = pump;
+    const events = new EventPump(page);
+    pump = events;
     await page.goto(APP_URL);
     try {
       await page.waitForFunction((key) => {
@@ -221,31 +142,36 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
       page,
       context,
       get engineAddress() {
-        return { host: host.listen.host, port: host.listen.port };
+        const { host, port } = main.supervisor.status.listen;
+        return { host, port };
       },
-      status: () => host.current,
-      lastCopied: () => host.copied[host.copied.length - 1] ?? null,
-      responsesRequested: host.responsesRequested,
+      status: () => main.supervisor.status,
+      userDataDir: main.userDataDir,
+      mainLog: main.log,
+      notice: main.notice,
+      enginePid: () => main.enginePid,
+      lastCopied: () => main.copied[main.copied.length - 1] ?? null,
+      responsesRequested: main.responsesRequested,
       pageErrors,
       async sendAction(action) {
-        pump.push({ kind: 'action', action });
-        await pump.idle();
+        events.push({ kind: 'action', action });
+        await events.idle();
       },
-      async engineStats() {
-        if (!host.engine) throw new Error('no engine is running');
-        return host.engine.stats();
-      },
-      delivered: () => pump.idle(),
-      async killEngine() {
-        await host.engine?.crash();
-      },
+      engineStats: () => main.engineStats(),
+      delivered: () => events.idle(),
+      killEngine: () => main.killEngine(),
+      invokeFrom: (frame, channel, payload) => frame.evaluate(({ binding, channel, payload }) =>
+        (window as unknown as Record<string, (c: string, p: unknown) => Promise<IpcReply<unknown>>>)[binding]!(channel, payload),
+      { binding: CALL_BINDING, channel, payload }),
       async close() {
-        await host.close();
+        events.close();
+        await main.close();
         await running.close();
       },
     };
   } catch (err) {
-    await host.close();
+    pump?.close();
+    await main.close();
     await browser?.close();
     throw err;
   }

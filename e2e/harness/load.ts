@@ -73,6 +73,22 @@ export async function sendBurst(port: number, options: { total: number; connecti
   }
 }
 
+export interface PacedOptions {
+  rate: number;
+  seconds: number;
+  connections: number;
+  maxOutstanding: number;
+  request?: RequestMaker;
+  onTick?: (sent: number) => void;
+}
+
+/** The options checked, with the request count and maker they imply. */
+function pacing(options: PacedOptions): PacedOptions & { total: number; make: RequestMaker } {
+  const total = Math.round(options.rate * options.seconds);
+  checkBounds(total, options.connections);
+  return { ...options, total, make: options.request ?? defaultRequest };
+}
+
 export interface PacedResult extends LoadResult {
   /** Requests the schedule wanted sent but that waited because every connection had too many outstanding. */
   deferredMax: number;
@@ -83,14 +99,8 @@ export interface PacedResult extends LoadResult {
  * connections. A connection with `maxOutstanding` unanswered requests is
  * skipped; what could not go out on time goes out as soon as it can.
  */
-export async function sendPaced(port: number, options: {
-  rate: number; seconds: number; connections: number; maxOutstanding: number; request?: RequestMaker;
-  onTick?: (sent: number) => void;
-}): Promise<PacedResult> {
-  const { rate, seconds, connections, maxOutstanding } = options;
-  const total = Math.round(rate * seconds);
-  checkBounds(total, connections);
-  const make = options.request ?? defaultRequest;
+export async function sendPaced(port: number, options: PacedOptions): Promise<PacedResult> {
+  const { rate, connections, maxOutstanding, total, make } = pacing(options);
   const conns = await Promise.all(Array.from({ length: connections }, () => HttpConnection.open(port, { keep: false })));
   const sentOn = new Array<number>(connections).fill(0);
   const started = Date.now();
@@ -128,5 +138,117 @@ export async function sendPaced(port: number, options: {
     return { ...merge(conns, sent, started), deferredMax };
   } finally {
     for (const c of conns) c.close();
+  }
+}
+
+/** A dropped connection is reopened after this pause while its server is down. */
+const RECONNECT_PAUSE_MS = 20;
+/** Connect attempts give up after this long each. */
+const RECONNECT_TIMEOUT_MS = 1_000;
+/** The whole paced run may overrun its schedule by this much (the server may be down meanwhile). */
+const THROUGH_FAULTS_SLACK_MS = 30_000;
+
+export interface FaultTolerantResult extends LoadResult {
+  /** Connections the server dropped (an engine that died takes every connection with it). */
+  dropped: number;
+  /** Requests sent on a dropped connection that were never answered. */
+  unanswered: number;
+}
+
+interface Slot {
+  conn: HttpConnection | null;
+  /** Requests written on `conn` (a new connection starts from 0). */
+  sent: number;
+}
+
+/**
+ * Like sendPaced, for a server that may die and come back meanwhile: a
+ * dropped connection is counted (with its unanswered requests) and reopened
+ * every RECONNECT_PAUSE_MS until the server accepts again. Requests due while
+ * no connection is open go out once one is. Bounded: the run fails after its
+ * schedule plus THROUGH_FAULTS_SLACK_MS.
+ */
+export async function sendPacedThroughFaults(port: number, options: PacedOptions): Promise<FaultTolerantResult> {
+  const { rate, seconds, connections, maxOutstanding, total, make } = pacing(options);
+  const started = Date.now();
+  const deadline = started + seconds * 1000 + THROUGH_FAULTS_SLACK_MS;
+  const slots: Slot[] = Array.from({ length: connections }, () => ({ conn: null, sent: 0 }));
+  const finished: HttpConnection[] = [];
+  let dropped = 0;
+  let unanswered = 0;
+  let sent = 0;
+  let stopped = false;
+
+  const reopen = (slot: Slot): void => {
+    void (async () => {
+      while (!stopped && Date.now() < deadline) {
+        try {
+          const conn = await HttpConnection.open(port, { keep: false, timeoutMs: RECONNECT_TIMEOUT_MS });
+          if (stopped) {
+            conn.close();
+          } else {
+            slot.sent = 0;
+            slot.conn = conn;
+          }
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSE_MS));
+        }
+      }
+    })();
+  };
+  /** A connection the server closed: keep its counts, open another. */
+  const retire = (slot: Slot): void => {
+    const conn = slot.conn!;
+    dropped++;
+    unanswered += slot.sent - conn.reader.count;
+    finished.push(conn);
+    slot.conn = null;
+    reopen(slot);
+  };
+
+  for (const slot of slots) reopen(slot);
+  try {
+    while (sent < total) {
+      if (Date.now() > deadline) throw new Error(`sent ${sent} of ${total} requests before the time bound`);
+      for (const slot of slots) if (slot.conn?.closed) retire(slot);
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate));
+      for (let k = 0; k < connections && sent < due; k++) {
+        const slot = slots[k]!;
+        if (!slot.conn) continue;
+        const share = Math.min(maxOutstanding - (slot.sent - slot.conn.reader.count), Math.ceil((due - sent) / (connections - k)));
+        if (share <= 0) continue;
+        let batch = '';
+        for (let j = 0; j < share; j++) batch += make(sent + j);
+        slot.conn.socket.write(batch);
+        slot.sent += share;
+        sent += share;
+      }
+      options.onTick?.(sent);
+      await new Promise((resolve) => setTimeout(resolve, PACE_TICK_MS));
+    }
+    // Drain what is outstanding; a connection dropped now just counts its unanswered requests.
+    await Promise.all(slots.map(async (slot) => {
+      if (!slot.conn) return;
+      try {
+        await slot.conn.responses(slot.sent, DRAIN_TIMEOUT_MS);
+      } catch {
+        if (!slot.conn.closed) throw new Error(`responses did not arrive within ${DRAIN_TIMEOUT_MS} ms`);
+      }
+    }));
+    for (const slot of slots) {
+      if (!slot.conn) continue;
+      if (slot.conn.closed) {
+        dropped++;
+        unanswered += slot.sent - slot.conn.reader.count;
+      }
+      finished.push(slot.conn);
+      slot.conn = null;
+    }
+    return { ...merge(finished, sent, started), dropped, unanswered };
+  } finally {
+    stopped = true;
+    for (const slot of slots) slot.conn?.close();
+    for (const conn of finished) conn.close();
   }
 }

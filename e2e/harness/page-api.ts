@@ -1,8 +1,10 @@
 /**
  * The page half of the harness: window.sockeye (an InspectorApi) defined by an
- * init script before the app's own scripts run. Calls go to Node through one
- * Playwright binding; events come back through `deliver`, called by
- * event-pump.ts with page.evaluate.
+ * init script before the app's own scripts run, as the preload defines it.
+ * Calls go to the harness's main (harness-main.ts) through one Playwright
+ * binding that stands in for ipcRenderer.invoke: (channel, payload) → the
+ * IpcReply main answers, unwrapped here as preload/inspector-bridge.ts does.
+ * Events come back through `deliver`, called by event-pump.ts with page.evaluate.
  *
  * installInspectorApi is serialized with Function.prototype.toString and run
  * in the page, so it must not reference anything outside its own body.
@@ -10,12 +12,10 @@
 import type { EngineStatus, InspectorAction } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
 
-/** The Playwright binding the page calls: (method, argument) → result. */
+/** The Playwright binding the page calls: (IPC channel, payload) → IpcReply, like ipcRenderer.invoke. */
 export const CALL_BINDING = '__sockeyeHarnessCall';
 /** Where the page keeps the harness's side: deliver() and subscription counts. */
 export const PAGE_HARNESS_KEY = '__sockeyeHarness';
-
-export type HarnessMethod = 'init' | 'setResponse' | 'setListen' | 'copyText';
 
 /** One event for the page, in the order the harness saw it. */
 export type PageEvent =
@@ -35,14 +35,26 @@ export interface InstallArgs {
   apiKey: string;
   callBinding: string;
   harnessKey: string;
+  /** common/ipc-channels IPC_INVOKE (the function below cannot import it). */
+  channels: { init: string; setResponse: string; setListen: string; copyText: string };
 }
 
 /** Runs in the page (see the file comment): defines window[apiKey] and window[harnessKey]. */
 export function installInspectorApi(args: InstallArgs): void {
   type Listener = (value: unknown) => void;
   const w = window as unknown as Record<string, unknown>;
-  const call = (method: string, arg?: unknown): Promise<unknown> =>
-    (w[args.callBinding] as (m: string, a: unknown) => Promise<unknown>)(method, arg);
+  type Reply = { ok: true; value: unknown } | { ok: false; errors: Array<{ field: string; message: string }> };
+  const invoke = (channel: string, payload?: unknown): Promise<Reply | undefined> =>
+    (w[args.callBinding] as (c: string, p: unknown) => Promise<Reply | undefined>)(channel, payload);
+  const describe = (errors: Array<{ field: string; message: string }>): string =>
+    errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+  // What the preload does with main's replies: refusals become CommandResults or thrown errors.
+  const commandResult = (r: Reply | undefined): unknown =>
+    r?.ok === true ? { ok: true } : r?.ok === false && Array.isArray(r.errors) ? { ok: false, errors: r.errors } : { ok: false, errors: [{ field: '', message: 'unexpected reply from the app' }] };
+  const valueOrThrow = (r: Reply | undefined, what: string): unknown => {
+    if (r?.ok === true) return r.value;
+    throw new Error(`${what} refused: ${describe(r?.ok === false && Array.isArray(r.errors) ? r.errors : [{ field: '', message: 'unexpected reply' }])}`);
+  };
   const listeners: Record<'records' | 'status' | 'action', Set<Listener>> = {
     records: new Set(), status: new Set(), action: new Set(),
   };
@@ -53,13 +65,13 @@ export function installInspectorApi(args: InstallArgs): void {
     return () => void listeners[kind].delete(entry);
   };
   const api = {
-    init: () => call('init'),
+    init: async () => valueOrThrow(await invoke(args.channels.init), 'init'),
     onRecords: (listener: Listener) => subscribe('records', listener),
     onStatus: (listener: Listener) => subscribe('status', listener),
     onAction: (listener: Listener) => subscribe('action', listener),
-    setResponse: (response: unknown) => call('setResponse', response),
-    setListen: (listen: unknown) => call('setListen', listen),
-    copyText: (text: unknown) => call('copyText', text).then(() => undefined),
+    setResponse: async (response: unknown) => commandResult(await invoke(args.channels.setResponse, response)),
+    setListen: async (listen: unknown) => commandResult(await invoke(args.channels.setListen, listen)),
+    copyText: async (text: unknown) => void valueOrThrow(await invoke(args.channels.copyText, text), 'copy'),
   };
   Object.defineProperty(window, args.apiKey, { value: Object.freeze(api), enumerable: true });
   // Each event is dispatched in its own task, as MessagePort messages arrive in

@@ -9,8 +9,6 @@ export const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** What `npx vite build` produces: index.html plus hashed assets. */
 export const RENDERER_DIST = path.join(ROOT, 'dist', 'renderer');
 export const RENDERER_INDEX = path.join(RENDERER_DIST, 'index.html');
-/** The engine entry the harness forks (compiled from e2e/harness/engine-child.ts). */
-export const ENGINE_CHILD = path.join(__dirname, 'engine-child.js');
 /** Debian's Chromium (`apt-get install chromium`); Playwright cannot download its own here. */
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots land here (gitignored); created at run time. */
