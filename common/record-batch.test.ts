@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch, latin1, RecordBatchBuilder, type RecordParts } from './record-batch';
+import { decodeRecordBatch, decodeRecordSummaries, decodeSummariesInto, isRecordBatch, latin1, RecordBatchBuilder, type RecordParts, type RecordSummary } from './record-batch';
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 
@@ -126,4 +126,52 @@ test('summaries agree with the full decode for every record', () => {
   })));
   assert.deepEqual(summaries.map((s) => s.method), ['GET', 'POST', '', 'GET']);
   assert.equal(summaries[1]!.requestOnConnection, 3);
+});
+
+test('decodeSummariesInto hands over the same fields as decodeRecordSummaries, method and target as byte ranges', () => {
+  const raw2 = enc('xxPOST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabcyy');
+  const rows: Array<{ name: string; parts: Partial<RecordParts> }> = [
+    { name: 'plain GET', parts: {} },
+    { name: 'raw window past a prefix, no status, error', parts: { id: 2, requestOnConnection: 3, raw: raw2, rawFrom: 2, rawTo: raw2.length - 2, headLength: 39, bodyKept: 3, bodyLength: 3, methodStart: 0, methodEnd: 4, targetStart: 5, targetEnd: 7, version: 10, headerCount: 1, headerOffsets: [18, 32, 34, 35], status: null, error: 'connection-reset', errorDetail: 'x' } },
+    { name: 'unparsed request line, body stored apart', parts: { id: 3, bodyInRaw: false, body: enc('--decoded--'), bodyFrom: 2, bodyKept: 7, bodyLength: 100, methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1, version: 0, headerCount: 0, headerOffsets: [] } },
+    { name: 'after a body stored apart, with trailers', parts: { id: 4, trailers: [['T', 'v']] } },
+    { name: 'another peer, large request number', parts: { id: 6, connectionId: 9, requestOnConnection: 4_000_000_000, peer: { family: 'IPv4', address: '10.0.0.2', port: 1 } } },
+    { name: 'same peer object again', parts: { id: 7, peer: { family: 'IPv6', address: '::1', port: 5555 } } },
+  ];
+  const b = new RecordBatchBuilder(16, 1);
+  for (const row of rows) b.add(parts(row.parts));
+  const batch = b.take();
+  const expected = decodeRecordSummaries(batch);
+  const got: RecordSummary[] = [];
+  const cursors = new Set<object>();
+  const n = decodeSummariesInto(batch, (c) => {
+    cursors.add(c);
+    got.push({
+      id: c.id, connectionId: c.connectionId, requestOnConnection: c.requestOnConnection, index: c.index,
+      method: c.methodStart < 0 ? '' : latin1(batch.bytes, c.methodStart, c.methodEnd),
+      target: c.targetStart < 0 ? '' : latin1(batch.bytes, c.targetStart, c.targetEnd),
+      status: c.status, error: c.error, bodyLength: c.bodyLength, peer: c.peer, time: c.time,
+    });
+    if (c.methodStart < 0) assert.deepEqual([c.methodEnd, c.targetStart, c.targetEnd], [-1, -1, -1]);
+  });
+  assert.equal(n, rows.length);
+  assert.equal(cursors.size, 1, 'one cursor object for the whole batch');
+  for (let i = 0; i < rows.length; i++) assert.deepEqual(got[i], expected[i], rows[i]!.name);
+  assert.equal(got[1]!.target, '/p');
+  assert.equal(got[4]!.requestOnConnection, 4_000_000_000);
+});
+
+test('decodeSummariesInto refuses a truncated batch before handing over any record', () => {
+  const b = new RecordBatchBuilder();
+  b.add(parts({}));
+  b.add(parts({ id: 2 }));
+  const batch = b.take();
+  let seen = 0;
+  const cutInts = { ...batch, ints: batch.ints.subarray(0, 30) };
+  assert.throws(() => decodeSummariesInto(cutInts, () => seen++), RangeError);
+  const cutFloats = { ...batch, floats: batch.floats.subarray(0, 7) };
+  assert.throws(() => decodeSummariesInto(cutFloats, () => seen++), RangeError);
+  assert.equal(seen, 0);
+  assert.equal(decodeSummariesInto({ ...batch, count: 0 }, () => seen++), 0);
+  assert.equal(seen, 0);
 });

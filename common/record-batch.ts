@@ -455,3 +455,82 @@ export function decodeRecordSummaries(batch: RecordBatch): RecordSummary[] {
   }
   return out;
 }
+
+/**
+ * One record's list fields as decodeSummariesInto hands them over. It is the
+ * same object for every record of a call, refilled each time: copy out what
+ * you keep. Method and target are offsets into batch.bytes rather than
+ * strings, so a consumer that stores them as columns allocates nothing per
+ * record (latin1(batch.bytes, start, end) gives the string when needed).
+ */
+export interface SummaryCursor {
+  /** Index of the record in its batch (and in decodeRecordBatch of that batch). */
+  index: number;
+  id: number;
+  connectionId: number;
+  requestOnConnection: number;
+  /** [methodStart, methodEnd) and [targetStart, targetEnd) in batch.bytes; all -1 when the request line was not parsed. */
+  methodStart: number;
+  methodEnd: number;
+  targetStart: number;
+  targetEnd: number;
+  status: number | null;
+  error: CaptureErrorCode | null;
+  bodyLength: number;
+  /** One object per distinct peer in the batch, shared by its records. */
+  peer: SocketAddress;
+  /** When the request's first byte arrived (ms since the epoch). */
+  time: number;
+}
+
+/**
+ * decodeRecordSummaries without the per-record objects and strings: calls
+ * `sink` once per record, in order, with the same cursor refilled. The whole
+ * batch is checked first, so a batch that does not decode (RangeError, as
+ * decodeRecordSummaries) reaches the sink with none of its records.
+ * Returns the number of records.
+ */
+export function decodeSummariesInto(batch: RecordBatch, sink: (record: Readonly<SummaryCursor>) => void): number {
+  const { ints, floats, strings } = batch;
+  if (floats.length < batch.count * FLOAT_FIELDS) throw new RangeError('record batch is truncated');
+  let at = 0;
+  for (let r = 0; r < batch.count; r++) {
+    if (at + INT_FIELDS > ints.length) throw new RangeError('record batch is truncated');
+    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
+  }
+  const addresses: (SocketAddress | undefined)[] = new Array(strings.length);
+  const c: SummaryCursor = {
+    index: 0, id: 0, connectionId: 0, requestOnConnection: 0, methodStart: -1, methodEnd: -1, targetStart: -1, targetEnd: -1,
+    status: null, error: null, bodyLength: 0, peer: { family: 'IPv4', address: '', port: 0 }, time: 0,
+  };
+  at = 0;
+  let cursor = 0;
+  for (let r = 0; r < batch.count; r++) {
+    const methodStart = ints[at + I.methodStart]!;
+    const errorIndex = ints[at + I.error]!;
+    const error = errorIndex < 0 ? null : strings[errorIndex]!;
+    const status = ints[at + I.status]!;
+    const peer = ints[at + I.peer]!;
+    c.index = r;
+    c.id = batch.baseId + ints[at + I.idDelta]!;
+    c.connectionId = batch.baseConnectionId + ints[at + I.connectionDelta]!;
+    c.requestOnConnection = ints[at + I.requestOnConnection]! >>> 0;
+    if (methodStart < 0) {
+      c.methodStart = c.methodEnd = c.targetStart = c.targetEnd = -1;
+    } else {
+      c.methodStart = cursor + methodStart;
+      c.methodEnd = cursor + ints[at + I.methodEnd]!;
+      c.targetStart = cursor + ints[at + I.targetStart]!;
+      c.targetEnd = cursor + ints[at + I.targetEnd]!;
+    }
+    c.status = status < 0 ? null : status;
+    c.error = isCaptureErrorCode(error) ? error : null;
+    c.bodyLength = floats[r * FLOAT_FIELDS + D.bodyLength]!;
+    c.peer = (addresses[peer] ??= parseAddressKey(strings[peer]!));
+    c.time = floats[r * FLOAT_FIELDS + D.firstByte]!;
+    sink(c);
+    cursor += ints[at + I.rawKept]! + (ints[at + I.bodyApart] === 1 ? ints[at + I.bodyKept]! : 0);
+    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
+  }
+  return batch.count;
+}
