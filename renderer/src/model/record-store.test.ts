@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRecordBatch } from '../../../common/record-batch';
 import { RecordStore } from './record-store';
+import { connectionLabel } from './format';
 import { fixtureBatch, simpleGets } from './test/batch-fixture';
 
 test('records from several batches keep their list fields by position', () => {
@@ -70,4 +71,43 @@ test('a batch that does not decode is refused whole, not thrown', () => {
   const result = store.append(broken);
   assert.equal(result.ok, false);
   assert.equal(store.length, 0);
+});
+
+test('each record keeps its request number on the connection; the list labels it when past the first', () => {
+  const store = new RecordStore();
+  store.append(fixtureBatch([
+    { raw: 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', connectionId: 5, requestOnConnection: 1 },
+    { raw: 'GET /2 HTTP/1.1\r\nHost: x\r\n\r\n', connectionId: 5, requestOnConnection: 2 },
+    { raw: 'GET /3 HTTP/1.1\r\nHost: x\r\n\r\n', connectionId: 6, requestOnConnection: 1 },
+    { raw: 'GET /4 HTTP/1.1\r\nHost: x\r\n\r\n', connectionId: 5, requestOnConnection: 4_000_000_000 },
+  ]));
+  const rows = Array.from({ length: store.length }, (_, i) => [store.connectionId(i), store.requestOnConnection(i), connectionLabel(store.connectionId(i), store.requestOnConnection(i))]);
+  assert.deepEqual(rows, [[5, 1, '#5'], [5, 2, '#5·2'], [6, 1, '#6'], [5, 4_000_000_000, '#5·4000000000']]);
+});
+
+test('methods, targets and ids are read back across batches, chunks and clears', () => {
+  const store = new RecordStore();
+  const methods = ['GET', 'GET', 'POST', 'PUTX', 'GET', 'PATCH', 'PATCH', 'GETX'];
+  // fixtureBatch numbers records from its second argument + 1: ids are positions + 1.
+  let id = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let b = 0; b < 2100; b++) {
+      const batch = fixtureBatch(methods.map((m, k) => ({ raw: `${m} /r${round}/b${b}/${k} HTTP/1.1\r\nHost: x\r\n\r\n` })), id);
+      id += methods.length;
+      assert.deepEqual(store.append(batch), { ok: true, added: methods.length });
+    }
+    // 16,800 records: into a second chunk of columns.
+    assert.equal(store.length, 2100 * methods.length);
+    for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 16383, 16384, 16385, store.length - 1]) {
+      const b = Math.floor(i / methods.length);
+      const k = i % methods.length;
+      assert.equal(store.method(i), methods[k], `method of ${i}`);
+      assert.equal(store.target(i), `/r${round}/b${b}/${k}`, `target of ${i}`);
+    }
+    assert.equal(store.target(store.length), '', 'past the end');
+    assert.equal(store.positionOfId(16385 + 1), 16385, 'ids are found across chunks');
+    assert.equal(store.positionOfId(store.length + 1), -1);
+    store.clear();
+    id = 0;
+  }
 });

@@ -7,13 +7,20 @@
  */
 import { memo, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { TrafficFeed } from '../model/traffic-feed';
-import { formatBytes, formatClock } from '../model/format';
+import { connectionLabel, formatBytes, formatClock } from '../model/format';
 import { useElementHeight } from './use-element-height';
 
 /** Must match .traffic-row height in app.css. */
 export const ROW_HEIGHT = 26;
 /** Rows rendered above and below the visible ones, so fast scrolling does not show gaps. */
 const OVERSCAN_ROWS = 12;
+/**
+ * While following, the window is replaced on every update at high rates and
+ * nobody is scrolling: a few rows above are enough for the first wheel turn
+ * (the next frame renders the full overscan), and each row fewer is less
+ * text to lay out and paint per update.
+ */
+const FOLLOW_OVERSCAN_ROWS = 3;
 /** Scrolled this close to the end counts as "at the newest". */
 const FOLLOW_SLACK_PX = ROW_HEIGHT / 2;
 
@@ -44,6 +51,10 @@ interface RowProps {
   onSelect(id: number): void;
 }
 
+function connectionTitle(connectionId: number, requestOnConnection: number): string {
+  return `connection #${connectionId}, request ${requestOnConnection} on it`;
+}
+
 /** One row; its content never changes for a position (records are immutable), so memo skips most re-renders. */
 const TrafficRow = memo(function TrafficRow({ feed, id, position, row, selected, onSelect }: RowProps) {
   const s = feed.store;
@@ -51,6 +62,8 @@ const TrafficRow = memo(function TrafficRow({ feed, id, position, row, selected,
   const status = s.status(position);
   const method = s.method(position);
   const target = s.target(position);
+  const conn = s.connectionId(position);
+  const nth = s.requestOnConnection(position);
   const statusClass = status === null ? 'status-none' : `status-${Math.floor(status / 100)}xx`;
   return (
     <div
@@ -74,7 +87,7 @@ const TrafficRow = memo(function TrafficRow({ feed, id, position, row, selected,
       <span role="gridcell" className={`cell status ${statusClass}`} data-testid="row-status">{status ?? '—'}</span>
       <span role="gridcell" className="cell size">{formatBytes(s.bodyLength(position))}</span>
       <span role="gridcell" className="cell peer">{s.peer(position)}</span>
-      <span role="gridcell" className="cell conn">#{s.connectionId(position)}</span>
+      <span role="gridcell" className="cell conn" title={connectionTitle(conn, nth)}>{connectionLabel(conn, nth)}</span>
     </div>
   );
 });
@@ -94,7 +107,7 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
   const total = rows * ROW_HEIGHT;
   // While following, draw the bottom rows now rather than one frame late.
   const top = following ? Math.max(0, total - viewport) : Math.min(scrollTop, Math.max(0, total - viewport));
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN_ROWS);
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - (following ? FOLLOW_OVERSCAN_ROWS : OVERSCAN_ROWS));
   const last = Math.min(rows, Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN_ROWS);
   const selectedRow = selectedId === null ? -1 : view.rowOf(feed.store.positionOfId(selectedId));
 
@@ -115,6 +128,7 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
     const rowTop = selectedRow * ROW_HEIGHT;
     if (rowTop < el.scrollTop) {
       el.scrollTop = rowTop;
+      setScrollTop(rowTop);
       setFollowing(false);
       setRowsWhenLeft(view.length);
     } else if (rowTop + ROW_HEIGHT > el.scrollTop + el.clientHeight) {
@@ -126,6 +140,9 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
   const onScroll = (): void => {
     const el = scroller.current;
     if (!el) return;
+    // The list pinning itself to the bottom: while following, the rows come from the view's length, not from
+    // scrollTop, so this needs no render (at thousands of requests per second it would be one per update).
+    if (following && Math.abs(el.scrollTop - pinnedTop.current) <= 1) return;
     setScrollTop(el.scrollTop);
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - FOLLOW_SLACK_PX;
     if (atBottom) {
@@ -180,6 +197,8 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
         onWheel={(e) => {
           // A wheel turn upwards is always the user's: stop following at once, before the next frame pins the bottom.
           if (e.deltaY < 0 && following && rows * ROW_HEIGHT > viewport) {
+            // scrollTop state is not kept while following (see onScroll): take it now.
+            setScrollTop(e.currentTarget.scrollTop);
             setFollowing(false);
             setRowsWhenLeft(rows);
           }
