@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRAME_BUDGET_MS, MIN_NOTIFY_INTERVAL_MS, TrafficFeed } from './traffic-feed';
+import { BUSY_NOTIFY_INTERVAL_MS, BUSY_RECORDS, FRAME_BUDGET_MS, MIN_NOTIFY_INTERVAL_MS, TrafficFeed } from './traffic-feed';
 import { simpleGets } from './test/batch-fixture';
 
 /** A hand-driven clock: frames run only when the test says so, time moves only when the test (or a tick) moves it. */
@@ -97,26 +97,55 @@ test('empty batches are ignored and broken ones counted, not thrown', () => {
   assert.equal(feed.store.length, 1);
 });
 
-test('listeners hear of new records at most every MIN_NOTIFY_INTERVAL_MS, and always in the end', () => {
+/** A feed that has shown one request, with a count of the notifications it made. */
+function feedAfterFirstRequest() {
   const m = manualClock();
   const feed = new TrafficFeed(m.clock);
-  let notified = 0;
-  feed.subscribe(() => notified++);
+  const counter = { n: 0 };
+  feed.subscribe(() => counter.n++);
   feed.receive(simpleGets(1));
   m.runFrames();
-  assert.equal(notified, 1, 'the first request is shown at once');
+  return { m, feed, notified: () => counter.n };
+}
+
+test('listeners hear of new records at most every MIN_NOTIFY_INTERVAL_MS, and always in the end', () => {
+  const { m, feed, notified: count } = feedAfterFirstRequest();
+  assert.equal(count(), 1, 'the first request is shown at once');
   feed.receive(simpleGets(1, 1));
   m.runFrames();
   assert.equal(feed.store.length, 2, 'stored at once');
-  assert.equal(notified, 1, 'but not announced within the interval');
+  assert.equal(count(), 1, 'but not announced within the interval');
   assert.equal(m.scheduled, 1, 'a frame stays scheduled for the announcement');
   m.advance(MIN_NOTIFY_INTERVAL_MS / 2);
   m.runFrames();
-  assert.equal(notified, 1);
+  assert.equal(count(), 1);
   m.advance(MIN_NOTIFY_INTERVAL_MS / 2);
   m.runFrames();
-  assert.equal(notified, 2, 'announced once the interval has passed');
+  assert.equal(count(), 2, 'announced once the interval has passed');
   assert.equal(m.scheduled, 0, 'nothing left to do');
   feed.setFilter('item');
-  assert.equal(notified, 3, 'a filter change is announced at once');
+  assert.equal(count(), 3, 'a filter change is announced at once');
+});
+
+test('under heavy traffic (a whole window of new rows per update) listeners hear at most every BUSY_NOTIFY_INTERVAL_MS', () => {
+  const { m, feed, notified } = feedAfterFirstRequest();
+  assert.equal(notified(), 1);
+  const rows = [
+    { name: 'few records: the normal interval', records: BUSY_RECORDS - 1, announcedAfter: MIN_NOTIFY_INTERVAL_MS },
+    { name: 'a busy update: the longer interval', records: BUSY_RECORDS, announcedAfter: BUSY_NOTIFY_INTERVAL_MS },
+    { name: 'busier still: the same', records: BUSY_RECORDS * 20, announcedAfter: BUSY_NOTIFY_INTERVAL_MS },
+  ];
+  let next = 1;
+  for (const row of rows) {
+    const before = notified();
+    feed.receive(simpleGets(row.records, next));
+    next += row.records;
+    m.advance(row.announcedAfter - 1);
+    m.runFrames();
+    assert.equal(feed.store.length, next, `${row.name}: stored at once`);
+    assert.equal(notified(), before, `${row.name}: not announced 1 ms early`);
+    m.advance(1);
+    m.runFrames();
+    assert.equal(notified(), before + 1, `${row.name}: announced after ${row.announcedAfter} ms`);
+  }
 });
