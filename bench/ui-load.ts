@@ -9,7 +9,10 @@
  *
  * Options (environment): UI_RATE (requests/s, default 5000), UI_SECONDS
  * (default 30), UI_CONNECTIONS (default 8), UI_MAX_OUTSTANDING (unanswered
- * requests allowed per connection, default 256).
+ * requests allowed per connection, default 256), UI_PAGE (app, or trivial: a
+ * page that only counts records, for the machine's and harness's noise
+ * floor), UI_TRACE=1 (record a Chromium trace and say what ran in each long
+ * task, with its main-thread CPU time against its wall time).
  *
  * It prints numbers and never fails on them: exit 0 after printing, 1 when it
  * could not run (no Chromium, no renderer build, the harness did not start, the
@@ -21,7 +24,9 @@ import { cannotRunReason } from '../e2e/harness/browser';
 import { startInspector, type Inspector } from '../e2e/harness/inspector';
 import { sendPaced, type PacedResult } from '../e2e/harness/load';
 import { requestCount, waitForCount } from '../e2e/harness/app';
-import { installLongTaskObserver, readLongTasks, LONG_TASKS_KEY, type LongTask } from './ui-page-probes';
+import {
+  attributeTrace, installLongTaskObserver, readLongTasks, LOAD_START_MARK, LONG_TASKS_KEY, TRACE_CATEGORIES, TRIVIAL_PAGE, type LongTask, type TraceAttribution,
+} from './ui-page-probes';
 
 const DEFAULT_RATE = 5000;
 const MAX_RATE = 50_000;
@@ -46,6 +51,8 @@ interface Options {
   seconds: number;
   connections: number;
   maxOutstanding: number;
+  page: 'app' | 'trivial';
+  trace: boolean;
 }
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
@@ -56,12 +63,50 @@ function intEnv(name: string, fallback: number, min: number, max: number): numbe
   return value;
 }
 
+function choiceEnv<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${choices.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+/** Stop tracing and read the whole trace back (it can be tens of MB: streamed, not in one message). */
+async function endTrace(cdp: CDPSession): Promise<Parameters<typeof attributeTrace>[0]> {
+  const complete = new Promise<string | undefined>((resolve) => cdp.once('Tracing.tracingComplete', (e) => resolve(e.stream)));
+  await cdp.send('Tracing.end');
+  const stream = await complete;
+  if (stream === undefined) return [];
+  const parts: string[] = [];
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream, size: 4 * MB });
+    parts.push(chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data);
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const parsed = JSON.parse(parts.join('')) as unknown;
+  return (Array.isArray(parsed) ? parsed : (parsed as { traceEvents: unknown[] }).traceEvents) as Parameters<typeof attributeTrace>[0];
+}
+
+function printAttribution(a: TraceAttribution): void {
+  console.log(`\nAttribution (Chromium trace; tasks > 50 ms after 1 s, by what ran in them; CPU = renderer main-thread time)`);
+  const rows = [...a.classes].sort((x, y) => y[1].wallMs - x[1].wallMs).map(([kind, c]) => [
+    kind, int(c.tasks), int(c.over100), `${int(c.maxMs)} ms`, `${int(c.wallMs)} ms`, `${int(c.cpuMs)} ms`, `${c.wallMs > 0 ? Math.round((100 * c.cpuMs) / c.wallMs) : 0}%`,
+  ]);
+  console.log(rows.length ? table(['ran', 'tasks', '> 100 ms', 'longest', 'wall', 'CPU', 'CPU/wall'], rows) : '  none');
+  for (const w of a.worst) {
+    console.log(`  +${w.atS.toFixed(1)} s: ${int(w.wallMs)} ms wall, ${int(w.cpuMs)} ms CPU, ${w.kind}: ${w.detail}`);
+  }
+  console.log(`  main thread during the load: ${(a.busyMs / 1000).toFixed(1)} s busy, ${(a.cpuMs / 1000).toFixed(1)} s CPU over ${a.spanS.toFixed(1)} s`);
+}
+
 function readOptions(): Options {
   return {
     rate: intEnv('UI_RATE', DEFAULT_RATE, 1, MAX_RATE),
     seconds: intEnv('UI_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
     connections: intEnv('UI_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
     maxOutstanding: intEnv('UI_MAX_OUTSTANDING', DEFAULT_MAX_OUTSTANDING, 1, MAX_OUTSTANDING_LIMIT),
+    page: choiceEnv('UI_PAGE', ['app', 'trivial'] as const, 'app'),
+    trace: choiceEnv('UI_TRACE', ['0', '1'] as const, '0') === '1',
   };
 }
 
@@ -126,12 +171,15 @@ async function run(options: Options): Promise<number> {
     return 1;
   }
   console.log(`Sockeye UI load: ${int(options.rate)} req/s for ${options.seconds} s over ${options.connections} keep-alive connections ` +
-    `(at most ${options.maxOutstanding} unanswered each), 127.0.0.1 only`);
+    `(at most ${options.maxOutstanding} unanswered each), 127.0.0.1 only; page: ${options.page === 'app' ? 'the renderer' : 'trivial (noise floor)'}` +
+    `${options.trace ? '; tracing' : ''}`);
+  console.log(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}); client, engine, harness and Chromium share them`);
 
   let h: Inspector;
   try {
     h = await startInspector({
+      ...(options.page === 'trivial' ? { indexHtml: TRIVIAL_PAGE } : {}),
       beforeLoad: async (context) => {
         await context.addInitScript(installLongTaskObserver, LONG_TASKS_KEY);
       },
@@ -143,7 +191,9 @@ async function run(options: Options): Promise<number> {
   try {
     const cdp = await h.context.newCDPSession(h.page);
     await cdp.send('Performance.enable');
+    if (options.trace) await cdp.send('Tracing.start', { categories: TRACE_CATEGORIES, transferMode: 'ReturnAsStream' });
     const loadStart = (await h.page.evaluate(readLongTasks, LONG_TASKS_KEY)).now;
+    if (options.trace) await h.page.evaluate((mark) => void performance.mark(mark), LOAD_START_MARK);
     let sentSoFar = 0;
     const sampling = startSampling(h.page, cdp, () => sentSoFar);
 
@@ -169,6 +219,7 @@ async function run(options: Options): Promise<number> {
     const shown = await requestCount(h.page);
     const stats = await h.engineStats();
     const { tasks } = await h.page.evaluate(readLongTasks, LONG_TASKS_KEY);
+    const attribution = options.trace ? attributeTrace(await endTrace(cdp), LONG_TASKS_IGNORED_FIRST_MS) : null;
     const afterFirstSecond = tasks.filter((t: LongTask) => t.start >= loadStart + LONG_TASKS_IGNORED_FIRST_MS);
     const over = afterFirstSecond.filter((t) => t.duration > LONG_TASK_TARGET_MS);
     const maxTask = afterFirstSecond.reduce((m, t) => Math.max(m, t.duration), 0);
@@ -198,6 +249,8 @@ async function run(options: Options): Promise<number> {
     console.log(`  engine: ${stats.recordsDelivered} records in ${stats.batchesDelivered} batches, ${stats.malformedRequests} malformed, ${stats.internalErrors} internal errors`);
     if (samples.errors.length > 0) console.log(`  sampling errors: ${samples.errors.slice(0, 3).join(' | ')}`);
     if (h.pageErrors.length > 0) console.log(`  page errors: ${h.pageErrors.slice(0, 5).join(' | ')}`);
+    console.log(`  load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (attribution) printAttribution(attribution);
     return 0;
   } finally {
     await h.close();

@@ -27,3 +27,124 @@ export function installLongTaskObserver(key: string): void {
 export function readLongTasks(key: string): { now: number; tasks: LongTask[] } {
   return { now: performance.now(), tasks: [...((globalThis as unknown as Record<string, LongTask[]>)[key] ?? [])] };
 }
+
+/**
+ * The noise floor (UI_PAGE=trivial): the same harness, the same delivery of
+ * every batch, and a page that only counts records into request-count. What
+ * long tasks it shows are the machine's and the harness's, not the renderer's.
+ */
+export const TRIVIAL_PAGE = `<!doctype html><html><body><span data-testid="request-count">0</span><script>
+  let n = 0;
+  const count = document.querySelector('[data-testid="request-count"]');
+  window.sockeye.init();
+  window.sockeye.onRecords((batch) => { n += batch.count; count.textContent = String(n); });
+  window.sockeye.onStatus(() => {});
+  window.sockeye.onAction(() => {});
+</script></body></html>`;
+
+/** The user-timing mark the bench sets in the page when the load starts (found again in the trace). */
+export const LOAD_START_MARK = 'sockeye-bench-load-start';
+
+/** Trace categories for attribution: top-level tasks with thread time, timeline events, GC. */
+export const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-v8.gc', 'v8', 'blink.user_timing'].join(',');
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+export interface TaskClass {
+  tasks: number;
+  over100: number;
+  maxMs: number;
+  wallMs: number;
+  /** Main-thread CPU time (trace thread time) within those tasks. */
+  cpuMs: number;
+}
+
+export interface TraceAttribution {
+  /** Tasks over 50 ms after the first second, by what ran in them. */
+  classes: Map<string, TaskClass>;
+  /** Every task over 100 ms after the first second: wall, thread CPU, class, largest timeline events. */
+  worst: Array<{ atS: number; wallMs: number; cpuMs: number; kind: string; detail: string }>;
+  /** The renderer main thread over the whole load: busy wall time and CPU time of its tasks. */
+  busyMs: number;
+  cpuMs: number;
+  spanS: number;
+}
+
+const TASK_NAMES = new Set(['ThreadControllerImpl::RunTask', 'RunTask']);
+const GC_NAMES = new Set(['MajorGC', 'MinorGC']);
+const DETAIL = /^(FireAnimationFrame|FunctionCall|Layout|UpdateLayoutTree|Paint|PrePaint|Layerize|MajorGC|MinorGC|EventDispatch|TimerFire|ParseHTML)$/;
+
+/**
+ * What ran in each long task of the renderer's main thread (Chromium trace,
+ * TRACE_CATEGORIES): an app frame (requestAnimationFrame: feed, React, layout),
+ * a JS event handler (the records handed to the app), garbage collection, or a
+ * task with no page JS at all (the harness's page.evaluate decoding its
+ * argument). Thread CPU below wall time means the thread waited for a core.
+ */
+export function attributeTrace(events: TraceEvent[], skipFirstMs: number, thresholdMs = 50): TraceAttribution {
+  const names = new Map<string, string>();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args?.name ?? '');
+  // The page's main thread: the CrRendererMain with the most script calls.
+  const calls = new Map<string, number>();
+  for (const e of events) {
+    const k = `${e.pid}:${e.tid}`;
+    if (e.name === 'FunctionCall' && names.get(k) === 'CrRendererMain') calls.set(k, (calls.get(k) ?? 0) + 1);
+  }
+  const main = [...calls].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const result: TraceAttribution = { classes: new Map(), worst: [], busyMs: 0, cpuMs: 0, spanS: 0 };
+  if (main === undefined) return result;
+  const onMain = events.filter((e) => `${e.pid}:${e.tid}` === main && e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts);
+  const mark = events.find((e) => e.name === LOAD_START_MARK);
+  const tasks: TraceEvent[] = [];
+  let end = -Infinity;
+  for (const e of onMain) {
+    if (!TASK_NAMES.has(e.name) || e.ts < end) continue;
+    tasks.push(e);
+    end = e.ts + e.dur!;
+  }
+  const from = (mark?.ts ?? tasks[0]?.ts ?? 0) + skipFirstMs * 1000;
+  const loadFrom = mark?.ts ?? tasks[0]?.ts ?? 0;
+  let k = 0;
+  for (const t of tasks) {
+    if (t.ts < loadFrom) continue;
+    result.busyMs += t.dur! / 1000;
+    result.cpuMs += (t.tdur ?? 0) / 1000;
+    result.spanS = (t.ts + t.dur! - loadFrom) / 1e6;
+    if (t.ts < from || t.dur! / 1000 <= thresholdMs) continue;
+    const inside: TraceEvent[] = [];
+    while (k < onMain.length && onMain[k]!.ts < t.ts) k++;
+    for (let j = k; j < onMain.length && onMain[j]!.ts < t.ts + t.dur!; j++) if (DETAIL.test(onMain[j]!.name)) inside.push(onMain[j]!);
+    const sum = (pick: (e: TraceEvent) => boolean): number => inside.filter(pick).reduce((s, e) => s + e.dur! / 1000, 0);
+    const gcMs = sum((e) => GC_NAMES.has(e.name));
+    const kind = gcMs > t.dur! / 2000 ? 'garbage collection'
+      : inside.some((e) => e.name === 'FireAnimationFrame') ? 'app frame (rAF: feed, React, layout)'
+        : inside.some((e) => e.name === 'FunctionCall') ? 'page JS (event handler, timer)'
+          : inside.some((e) => /Layout|Paint|UpdateLayoutTree/.test(e.name)) ? 'rendering only (style, layout, paint)'
+            : 'no page JS (harness page.evaluate, browser work)';
+    const wallMs = t.dur! / 1000;
+    const cpuMs = (t.tdur ?? 0) / 1000;
+    const c = result.classes.get(kind) ?? { tasks: 0, over100: 0, maxMs: 0, wallMs: 0, cpuMs: 0 };
+    c.tasks++;
+    c.wallMs += wallMs;
+    c.cpuMs += cpuMs;
+    c.maxMs = Math.max(c.maxMs, wallMs);
+    if (wallMs > 100) c.over100++;
+    result.classes.set(kind, c);
+    if (wallMs > 100) {
+      const by = new Map<string, number>();
+      for (const e of inside) by.set(e.name, (by.get(e.name) ?? 0) + e.dur! / 1000);
+      const detail = [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([n, ms]) => `${n} ${Math.round(ms)} ms`).join(', ');
+      result.worst.push({ atS: (t.ts - loadFrom) / 1e6, wallMs, cpuMs, kind, detail: detail || 'no timeline events' });
+    }
+  }
+  return result;
+}
