@@ -15,6 +15,7 @@ import { TrafficList, type ListHandle } from './traffic-list';
 import { Details } from './details';
 import { ResponseEditor, type EditorHandle } from './response-editor';
 import { ErrorScreen } from './error-screen';
+import { AppNotice } from './app-notice';
 
 /** How long a "Copied" note stays up. */
 const TOAST_MS = 1800;
@@ -193,6 +194,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
   return (
     <div className={`app mode-${init.mode}`}>
       <ServerBar api={api} status={status} statusAt={statusAt} url={url} feed={feed} onCopyUrl={() => copy(url, 'URL')} />
+      {init.notice && <AppNotice text={init.notice} />}
       <div className="workspace">
         <div className="left-column">
           <section className="traffic" aria-label="Traffic">
