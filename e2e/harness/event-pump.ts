@@ -10,10 +10,13 @@ import type { Page } from 'playwright-core';
 import { PAGE_HARNESS_KEY, type PageEvent, type PageHarness } from './page-api';
 
 /**
- * Keep each evaluate payload moderate (the page decodes it in one task); the
- * rest waits for the next call. At 5,000 req/s a batch is about 10 KB.
+ * Keep each evaluate payload small: the page deserializes it in one task, a
+ * cost the app does not have (there each batch is its own MessagePort
+ * message). At 1 MiB these harness-only tasks reached 100–190 ms under the
+ * UI bench and were most of its long tasks; at 128 KiB (a dozen 5,000 req/s
+ * batches) a 20,000-request burst still takes only a few dozen calls.
  */
-const MAX_BYTES_PER_DELIVERY = 1024 * 1024;
+const MAX_BYTES_PER_DELIVERY = 128 * 1024;
 /** An idle wait gives up after this long (the page is hung or gone). */
 const IDLE_TIMEOUT_MS = 30_000;
 
