@@ -26,6 +26,7 @@ import { requestCount, waitForCount } from '../e2e/harness/app';
 import { readUiRecord, recordUi, statusSince } from '../e2e/harness/ui-recorder';
 import { waitFor } from '../e2e/harness/wait';
 import { STABLE_RUN_MS } from '../main/engine-supervisor';
+import { intEnv } from './env-settings';
 
 const DEFAULT_KILLS = 5;
 const MAX_KILLS = 20;
@@ -57,14 +58,6 @@ interface Kill {
   attempt: string;
   shownAtKill: number;
   shownAtListening: number;
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');

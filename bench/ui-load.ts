@@ -27,6 +27,7 @@ import { requestCount, waitForCount } from '../e2e/harness/app';
 import {
   attributeTrace, installLongTaskObserver, readLongTasks, LOAD_START_MARK, LONG_TASKS_KEY, TRACE_CATEGORIES, TRIVIAL_PAGE, type LongTask, type TraceAttribution,
 } from './ui-page-probes';
+import { intEnv } from './env-settings';
 
 const DEFAULT_RATE = 5000;
 const MAX_RATE = 50_000;
@@ -53,14 +54,6 @@ interface Options {
   maxOutstanding: number;
   page: 'app' | 'trivial';
   trace: boolean;
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-  return value;
 }
 
 function choiceEnv<T extends string>(name: string, choices: readonly T[], fallback: T): T {
