@@ -55,7 +55,11 @@ export type InspectorAction = 'clear' | 'focus-filter' | 'copy-url' | 'copy-curl
 export interface InspectorApi {
   /** Settings, status and mode at start. */
   init(): Promise<InspectorInit>;
-  /** Captured requests, in batches, in id order. Batches received before subscribing are not replayed. */
+  /**
+   * Captured requests, in batches, in id order per engine run (ids start again at 1 after an engine
+   * restart: identify rows by position, not id). Batches that arrive before the first listener
+   * subscribes are kept (bounded) and handed to it.
+   */
   onRecords(listener: (batch: RecordBatch) => void): Unsubscribe;
   /** Every engine status change (listening, error, crashed, restarting). */
   onStatus(listener: (status: EngineStatus) => void): Unsubscribe;

@@ -39,8 +39,8 @@ test('new records are tested as they arrive; a filter change rebuilds in slices'
   assert.ok(view.progress > 0 && view.progress < 1);
   while (!view.advance(5));
   assert.deepEqual(ids(store, view), [2, 4, 6, 8, 10, 12, 14]);
-  assert.equal(view.rowOf(store.positionOfId(8)), 3);
-  assert.equal(view.rowOf(store.positionOfId(7)), -1);
+  assert.equal(view.rowOf(7), 3, 'id 8 is at position 7, the fourth even row');
+  assert.equal(view.rowOf(6), -1, 'id 7 (position 6) is filtered out');
 });
 
 test('the match index grows past its first capacity', () => {

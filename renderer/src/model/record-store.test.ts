@@ -41,12 +41,15 @@ test('open() decodes the whole record lazily from its own batch', () => {
   assert.equal(store.open(-1), null);
 });
 
-test('positionOfId finds every record and refuses missing ids', () => {
+test('records keep their own positions when the engine restarts and its ids start again at 1', () => {
+  // The list keeps the rows of an engine that crashed or moved; the next engine numbers from 1 again,
+  // so a record is identified by its position (the UI selects by position), never by its id.
   const store = new RecordStore();
-  // Ids with gaps, as after records the engine numbered but another consumer took.
-  store.append(fixtureBatch([1, 2, 5, 9, 10, 11, 40].map((id) => ({ raw: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', id }))));
-  const cases: [number, number][] = [[1, 0], [2, 1], [5, 2], [9, 3], [10, 4], [11, 5], [40, 6], [0, -1], [3, -1], [12, -1], [41, -1]];
-  for (const [id, position] of cases) assert.equal(store.positionOfId(id), position, `id ${id}`);
+  store.append(fixtureBatch([1, 2, 3].map((id) => ({ raw: `GET /first/${id} HTTP/1.1\r\nHost: x\r\n\r\n`, id }))));
+  store.append(fixtureBatch([1, 2].map((id) => ({ raw: `GET /second/${id} HTTP/1.1\r\nHost: x\r\n\r\n`, id }))));
+  assert.equal(store.length, 5);
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => store.id(i)), [1, 2, 3, 1, 2]);
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => store.open(i)?.target), ['/first/1', '/first/2', '/first/3', '/second/1', '/second/2']);
 });
 
 test('columns grow past their first capacity and clear() starts over', () => {
@@ -71,6 +74,20 @@ test('a batch that does not decode is refused whole, not thrown', () => {
   const result = store.append(broken);
   assert.equal(result.ok, false);
   assert.equal(store.length, 0);
+});
+
+test('a batch that fails at its second record (a bad peer index) leaves no row behind', () => {
+  const store = new RecordStore();
+  const batch = simpleGets(3);
+  const ints = batch.ints.slice();
+  // Layout (common/record-batch.ts): 19 ints per record, then 4 per header; simpleGets sends one header,
+  // so record 2 starts at 23 and its peer string index is field 4.
+  ints[23 + 4] = batch.strings.length + 100;
+  const result = store.append({ ...batch, ints });
+  assert.equal(result.ok, false);
+  assert.equal(store.length, 0, 'the first record, taken before the failure, is forgotten');
+  assert.equal(store.append(simpleGets(2, 10)).ok, true);
+  assert.deepEqual([store.target(0), store.target(1)], ['/item/10', '/item/11']);
 });
 
 test('each record keeps its request number on the connection; the list labels it when past the first', () => {
@@ -105,8 +122,7 @@ test('methods, targets and ids are read back across batches, chunks and clears',
       assert.equal(store.target(i), `/r${round}/b${b}/${k}`, `target of ${i}`);
     }
     assert.equal(store.target(store.length), '', 'past the end');
-    assert.equal(store.positionOfId(16385 + 1), 16385, 'ids are found across chunks');
-    assert.equal(store.positionOfId(store.length + 1), -1);
+    assert.equal(store.id(16385), 16385 + 1, 'ids are read across chunks');
     store.clear();
     id = 0;
   }

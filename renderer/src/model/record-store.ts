@@ -95,10 +95,13 @@ export class RecordStore {
     this.batchRef = batchRef;
     this.bytes = batch.bytes;
     this.lastMethodStart = -1;
+    const lengthBefore = this.length;
     try {
       decodeSummariesInto(batch, this.take);
     } catch (err) {
-      // Checked before the first record is handed over: nothing was added.
+      // decodeSummariesInto checks the layout before the first record, but a bad string index (a peer)
+      // only fails at its record: forget the rows already taken, so none points at a batch not kept.
+      this.length = lengthBefore;
       return { ok: false, reason: err instanceof Error ? err.message : String(err) };
     } finally {
       this.bytes = EMPTY_BYTES;
@@ -207,20 +210,6 @@ export class RecordStore {
   peer(i: number): string {
     const k = this.chunk(i);
     return formatHostPort(this.peers.values[k.peerRefs[i & CHUNK_MASK]!]!, k.peerPorts[i & CHUNK_MASK]!);
-  }
-
-  /** Position of the record with this id, or -1 (binary search: ids ascend with position). */
-  positionOfId(id: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.id(mid);
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
   }
 
   /**

@@ -73,7 +73,9 @@ function isEditable(target: EventTarget | null): boolean {
 
 function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
   const version = useSyncExternalStore(useCallback((cb) => feed.subscribe(cb), [feed]), () => feed.version);
-  const [selectedId, setSelectedId] = useState<number | null>(null);
+  // The selection is a store position, not an engine record id: ids start again at 1 when the engine
+  // restarts while the list keeps the earlier rows, but positions change only on clear (which unselects).
+  const [selected, setSelected] = useState<number | null>(null);
   const [filter, setFilter] = useState('');
   const [toast, setToast] = useState<{ text: string; bad: boolean } | null>(null);
   const filterInput = useRef<HTMLInputElement>(null);
@@ -81,7 +83,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
   const editorHandle = useRef<EditorHandle | null>(null);
 
   const url = status.state === 'listening' ? status.url : listenUrl(status.listen);
-  const position = selectedId === null ? -1 : feed.store.positionOfId(selectedId);
+  const position = selected ?? -1;
   const generation = feed.store.generation;
   // Decoded once per selection (the store caches the batch), not on every new batch.
   const record = useMemo(() => (position < 0 ? null : feed.store.open(position)), [feed, position, generation]);
@@ -101,7 +103,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
 
   const clear = useCallback(() => {
     feed.clear();
-    setSelectedId(null);
+    setSelected(null);
     listHandle.current?.follow();
   }, [feed]);
 
@@ -115,7 +117,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
     const view = feed.view;
     const n = view.length;
     if (n === 0) return;
-    const current = selectedId === null ? -1 : view.rowOf(feed.store.positionOfId(selectedId));
+    const current = selected === null ? -1 : view.rowOf(selected);
     const page = listHandle.current?.pageRows() ?? 10;
     let row: number;
     if (to === 'first') row = 0;
@@ -125,9 +127,9 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
       const delta = to === 'next' ? 1 : to === 'prev' ? -1 : to === 'page-down' ? page : -page;
       row = Math.min(n - 1, Math.max(0, current + delta));
     }
-    setSelectedId(feed.store.id(view.at(row)));
+    setSelected(view.at(row));
     if (to === 'last') listHandle.current?.follow();
-  }, [feed, selectedId]);
+  }, [feed, selected]);
 
   // The latest handlers, for listeners subscribed once.
   const handlers = useRef({ clear, copyCurl, move, copyUrl: () => copy(url, 'URL') });
@@ -222,7 +224,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
             {feed.rejectedBatches > 0 && (
               <div className="filter-problems">{feed.rejectedBatches} record batch(es) could not be read: {feed.lastRejection}</div>
             )}
-            <TrafficList feed={feed} version={version} selectedId={selectedId} onSelect={setSelectedId} handle={listHandle} />
+            <TrafficList feed={feed} version={version} selected={selected} onSelect={setSelected} handle={listHandle} />
           </section>
           <ResponseEditor api={api} initial={init.response} handle={editorHandle} />
         </div>

@@ -36,8 +36,9 @@ interface Props {
   feed: TrafficFeed;
   /** Changes whenever the feed's view changes. */
   version: number;
-  selectedId: number | null;
-  onSelect(id: number): void;
+  /** Store position of the selected record (see app.tsx: positions, not engine ids, identify rows). */
+  selected: number | null;
+  onSelect(position: number): void;
   handle: RefObject<ListHandle | null>;
 }
 
@@ -48,7 +49,7 @@ interface RowProps {
   position: number;
   row: number;
   selected: boolean;
-  onSelect(id: number): void;
+  onSelect(position: number): void;
 }
 
 function connectionTitle(connectionId: number, requestOnConnection: number): string {
@@ -75,7 +76,7 @@ const TrafficRow = memo(function TrafficRow({ feed, id, position, row, selected,
       aria-selected={selected}
       aria-rowindex={row + 2}
       style={{ transform: `translateY(${row * ROW_HEIGHT}px)` }}
-      onClick={() => onSelect(id)}
+      onClick={() => onSelect(position)}
       title={error ? `Malformed request: ${error}` : undefined}
     >
       <span role="gridcell" className="cell time">{formatClock(s.time(position))}</span>
@@ -92,7 +93,7 @@ const TrafficRow = memo(function TrafficRow({ feed, id, position, row, selected,
   );
 });
 
-export function TrafficList({ feed, version, selectedId, onSelect, handle }: Props) {
+export function TrafficList({ feed, version, selected, onSelect, handle }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const viewport = useElementHeight(scroller, 600);
@@ -109,7 +110,7 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
   const top = following ? Math.max(0, total - viewport) : Math.min(scrollTop, Math.max(0, total - viewport));
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - (following ? FOLLOW_OVERSCAN_ROWS : OVERSCAN_ROWS));
   const last = Math.min(rows, Math.ceil((top + viewport) / ROW_HEIGHT) + OVERSCAN_ROWS);
-  const selectedRow = selectedId === null ? -1 : view.rowOf(feed.store.positionOfId(selectedId));
+  const selectedRow = selected === null ? -1 : view.rowOf(selected);
 
   // Keep the newest row in view while following (after every change of the view).
   useLayoutEffect(() => {
@@ -135,7 +136,7 @@ export function TrafficList({ feed, version, selectedId, onSelect, handle }: Pro
       el.scrollTop = rowTop + ROW_HEIGHT - el.clientHeight;
     }
     // Only a change of selection moves the list; new rows arriving must not (so the deps are the selection only).
-  }, [selectedId]);
+  }, [selected]);
 
   const onScroll = (): void => {
     const el = scroller.current;
