@@ -154,7 +154,9 @@ function createWindow(trusted: TrustedSender, link: RecordsLink): BrowserWindow 
   trusted.webContentsId = win.webContents.id;
   win.once('ready-to-show', () => win.show());
   const contents = win.webContents;
-  contents.on('did-start-loading', () => link.pageGone());
+  // No 'did-start-loading' → pageGone: a navigation refused in will-navigate still starts loading but never
+  // finishes, and the page (with its port) would stay cut off from every later engine. Each finished load
+  // hands the new document a fresh port instead; the preload always takes the newest.
   contents.on('did-finish-load', () => link.pageLoaded(contents));
   contents.on('render-process-gone', (_event, details) => {
     log(`renderer gone: ${details.reason}`);

@@ -28,7 +28,7 @@ export class RecordsLink {
     if (this.engine === engine) this.engine = null;
   }
 
-  /** The page finished loading (first load or a reload): its old port died with it. */
+  /** The page finished loading (first load or a reload): its old port died with it, so it gets a new one. */
   pageLoaded(page: WebContents): void {
     this.page = page;
     this.connect();

@@ -5,7 +5,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { EngineStatus, InspectorAction } from '../common/inspector-api';
 import { IPC_EVENT, IPC_INVOKE } from '../common/ipc-channels';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../common/record-batch';
-import { createInspectorApi, type IpcRendererLike, type RecordsPort } from './inspector-bridge';
+import { createInspectorApi, MAX_PENDING_BATCHES, type IpcRendererLike, type RecordsPort } from './inspector-bridge';
 
 /** An ipcRenderer stand-in: main's side emits events and answers invokes as the test says. */
 function fakeIpc(answer: (channel: string, args: unknown[]) => unknown = () => ({ ok: true, value: undefined })) {
@@ -62,16 +62,41 @@ test('batches from the engine port reach every records listener intact; a new po
   assert.deepEqual(record!.headers, [['Host', 'x']]);
   assert.ok(got[0]!.bytes instanceof Uint8Array && got[0]!.ints instanceof Int32Array && got[0]!.floats instanceof Float64Array);
 
-  // Engine restarted: a new port; listeners stay, the old port is closed.
+  // Engine restarted: a new port; listeners stay. The old port stays open, so the old engine's
+  // last batch, still in flight when the new port arrives, is not lost.
   const second = new MessageChannel();
-  let oldClosed = false;
-  first.port2.on('close', () => (oldClosed = true));
   sendPort(second.port1 as unknown as RecordsPort);
+  first.port2.postMessage({ type: 'records', batch: batchOf('/one-last') });
   second.port2.postMessage({ type: 'records', batch: batchOf('/two') });
-  await until(() => got[1]);
-  assert.equal(decodeRecordBatch(got[1]!)[0]!.target, '/two');
-  await until(() => (oldClosed ? true : undefined));
+  await until(() => got[2]);
+  assert.deepEqual(got.map((b) => decodeRecordBatch(b)[0]!.target).sort(), ['/one', '/one-last', '/two']);
+  first.port1.close();
   second.port1.close();
+});
+
+test('batches that arrive before the page subscribes are kept for the first listener, the oldest dropped past the cap', async () => {
+  const { ipc, sendPort } = fakeIpc();
+  const reports: string[] = [];
+  const api = createInspectorApi(ipc, (line) => reports.push(line));
+  const ch = new MessageChannel();
+  sendPort(ch.port1 as unknown as RecordsPort);
+  const sent = MAX_PENDING_BATCHES + 2;
+  for (let i = 0; i < sent; i++) ch.port2.postMessage({ type: 'records', batch: batchOf(`/early/${i}`) });
+  ch.port2.postMessage({ type: 'marker' }); // ignored by the preload; lets the test wait for the queue to drain
+  await new Promise<void>((resolve) => {
+    ch.port1.on('message', (m: { type?: string }) => { if (m.type === 'marker') resolve(); });
+  });
+  const got: string[] = [];
+  api.onRecords((b) => got.push(decodeRecordBatch(b)[0]!.target));
+  assert.equal(got.length, MAX_PENDING_BATCHES);
+  assert.equal(got[0], '/early/2', 'the two oldest went');
+  assert.equal(got[got.length - 1], `/early/${sent - 1}`);
+  assert.ok(reports.some((r) => /^2 record batch\(es\) arrived before the page subscribed/.test(r)), reports.join('\n'));
+  // Later batches go straight to the listener.
+  ch.port2.postMessage({ type: 'records', batch: batchOf('/late') });
+  await until(() => (got.length > MAX_PENDING_BATCHES ? true : undefined));
+  assert.equal(got[MAX_PENDING_BATCHES], '/late');
+  ch.port1.close();
 });
 
 test('junk on the engine port is dropped and reported; a throwing listener does not starve the others', async () => {
@@ -135,4 +160,12 @@ test('commands go to their channel with their payload; replies become CommandRes
     [IPC_INVOKE.init, []],
     [IPC_INVOKE.copyText, ['x']],
   ]);
+});
+
+test('the page gets one function per message and nothing that can name a channel', () => {
+  const { ipc } = fakeIpc();
+  const api = createInspectorApi(ipc, () => {});
+  assert.deepEqual(Object.keys(api).sort(), ['copyText', 'init', 'onAction', 'onRecords', 'onStatus', 'setListen', 'setResponse']);
+  for (const value of Object.values(api)) assert.equal(typeof value, 'function');
+  assert.ok(!Object.values(api).includes(ipc.invoke as never) && !Object.values(api).includes(ipc.on as never));
 });

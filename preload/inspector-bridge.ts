@@ -19,7 +19,6 @@ import { isRecordBatch, type RecordBatch } from '../common/record-batch';
 /** The DOM MessagePort as far as this module uses it. */
 export interface RecordsPort {
   onmessage: ((event: { data: unknown }) => void) | null;
-  close(): void;
 }
 
 /** ipcRenderer as far as this module uses it. */
@@ -59,25 +58,53 @@ function valueOrThrow<T>(reply: unknown, what: string): T {
   throw new Error(`${what} refused: ${formatFieldErrors(errors)}`);
 }
 
+/**
+ * Batches that arrive before the page has subscribed (the engine replays what
+ * it queued at start as soon as the port is attached) are kept for the first
+ * listener, up to this many; past it the oldest go and the loss is reported.
+ */
+export const MAX_PENDING_BATCHES = 1024;
+
 export function createInspectorApi(ipc: IpcRendererLike, report: (line: string) => void = (l) => console.error(`sockeye preload: ${l}`)): InspectorApi {
   const recordListeners = new Set<(batch: RecordBatch) => void>();
   const statusListeners = new Set<(status: EngineStatus) => void>();
   const actionListeners = new Set<(action: InspectorAction) => void>();
-  let port: RecordsPort | null = null;
+  const pending: RecordBatch[] = [];
+  let pendingDropped = 0;
+
+  const deliver = (batch: RecordBatch): void => {
+    if (recordListeners.size > 0) {
+      notifyAll(recordListeners, batch, report);
+      return;
+    }
+    if (pending.length === MAX_PENDING_BATCHES) {
+      pending.shift();
+      pendingDropped++;
+    }
+    pending.push(batch);
+  };
 
   ipc.on(IPC_EVENT.enginePort, (event) => {
     const next = event.ports?.[0];
     if (!next) return;
-    port?.close(); // the old engine or page is gone; its port would deliver nothing more
-    port = next;
+    // The previous port is not closed: after an address change the old engine may still have its
+    // last batch in flight on it, and it delivers nothing more once that engine has exited.
     // Assigning onmessage also starts the port (HTML MessagePort semantics).
     next.onmessage = ({ data }) => {
       const message = data as { type?: unknown; batch?: unknown } | null;
       if (message?.type !== 'records') return;
-      if (isRecordBatch(message.batch)) notifyAll(recordListeners, message.batch, report);
+      if (isRecordBatch(message.batch)) deliver(message.batch);
       else report('a records message without a valid batch was dropped');
     };
   });
+
+  const onRecords = (listener: (batch: RecordBatch) => void): Unsubscribe => {
+    const unsubscribe = subscribe(recordListeners, listener);
+    if (pendingDropped > 0) report(`${pendingDropped} record batch(es) arrived before the page subscribed and were dropped`);
+    pendingDropped = 0;
+    for (const batch of pending.splice(0)) notifyAll(recordListeners, batch, report);
+    return unsubscribe;
+  };
   ipc.on(IPC_EVENT.status, (_event, status) => {
     if (isEngineStatus(status)) notifyAll(statusListeners, status, report);
   });
@@ -88,7 +115,7 @@ export function createInspectorApi(ipc: IpcRendererLike, report: (line: string) 
   // A plain object of functions: contextBridge drops prototypes, so no class instance here.
   return {
     init: async () => valueOrThrow<InspectorInit>(await ipc.invoke(IPC_INVOKE.init), 'init'),
-    onRecords: (listener) => subscribe(recordListeners, listener),
+    onRecords,
     onStatus: (listener) => subscribe(statusListeners, listener),
     onAction: (listener) => subscribe(actionListeners, listener),
     setResponse: async (response) => commandResult(await ipc.invoke(IPC_INVOKE.setResponse, response)),
