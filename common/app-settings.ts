@@ -25,7 +25,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   listen: DEFAULT_LISTEN,
   response: DEFAULT_CANNED_RESPONSE,
 }) as AppSettings;
-/** The settings file is small; anything larger is not ours. */
+/** The file holds one canned response (a body of up to 16 MiB, larger once JSON-escaped); anything bigger is not ours. */
 export const MAX_SETTINGS_FILE_BYTES = 32 * 1024 * 1024;
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;

@@ -185,9 +185,9 @@ inspectorTest('IPC with a wrong payload or from an unexpected sender is refused 
   } finally {
     await page.evaluate(() => document.querySelector('[data-testid="stranger-frame"]')?.remove());
   }
-  const unknown = await page.evaluate(() => (window as unknown as Record<string, (c: string, p: unknown) => Promise<unknown>>)
-    .__sockeyeHarnessCall!('sockeye:shell-exec', 'rm -rf /').then(() => 'answered', (err: Error) => err.message));
-  assert.match(unknown, /No handler registered for 'sockeye:shell-exec'/);
+  // An unknown channel is not tested here: the harness binding would only imitate Electron's refusal. In the
+  // app the page cannot name a channel at all (the preload exposes one function per message; see
+  // preload/inspector-bridge.test.ts), and ipcMain has handlers only for inspectorHandlers' channels.
 
   // Nothing changed: the same answer byte for byte (bar the Date), the same saved settings, the same address.
   const after = await exchange(port, simpleGet('/before-garbage'));

@@ -55,3 +55,16 @@ test('a handler refusal is logged and passed on; a throwing handler becomes an i
   assert.doesNotMatch(JSON.stringify(failed), /secret/);
   assert.match(logs[1] ?? '', /secret internals/);
 });
+
+test('a sender frame that throws when read is refused and logged, and the handler does not run', async () => {
+  const logs: string[] = [];
+  let ran = false;
+  const disposed = { sender: { id: 7 }, get senderFrame(): never { throw new Error('Render frame was disposed'); } } as unknown as IpcSenderEvent;
+  const reply = await guardedInvoke('sockeye:set-listen', disposed, { host: '127.0.0.1', port: 9 }, OURS, async () => {
+    ran = true;
+    return { ok: true, value: undefined };
+  }, (l) => logs.push(l));
+  assert.equal(ran, false);
+  assert.equal(reply.ok ? '' : reply.errors[0]!.field, 'sender');
+  assert.match(logs[0] ?? '', /sockeye:set-listen refused: sender could not be checked \(Render frame was disposed\)/);
+});

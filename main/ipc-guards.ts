@@ -50,7 +50,13 @@ export async function guardedInvoke(
   handler: InvokeHandler,
   log: (line: string) => void,
 ): Promise<IpcReply<unknown>> {
-  const problem = senderProblem(event, trusted);
+  let problem: string | null;
+  try {
+    problem = senderProblem(event, trusted);
+  } catch (err) {
+    // Reading a frame that is being disposed may throw rather than give null: refuse, and say so.
+    problem = `sender could not be checked (${err instanceof Error ? err.message : String(err)})`;
+  }
   if (problem) {
     log(`IPC ${channel} refused: ${problem}`);
     return refusal([{ field: 'sender', message: `refused: ${problem}` }]);
