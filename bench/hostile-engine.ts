@@ -11,6 +11,12 @@ import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch } from '../comm
 import type { CaptureRecord } from '../common/capture-record';
 import { isEngineEvent, type EngineCommand, type EngineStats } from '../common/wire-messages';
 import { readProcessUsage, type ProcessUsage } from '../server/process-usage';
+import { ENGINE_PROCESS_EXEC_ARGV } from '../common/engine-process';
+
+/** The app's V8 flags for an engine process, or none with BENCH_DEFAULT_V8=1 (to compare with Node's defaults). */
+function engineV8Flags(): string[] {
+  return process.env.BENCH_DEFAULT_V8 === '1' ? [] : [...ENGINE_PROCESS_EXEC_ARGV];
+}
 
 const ENGINE_SERVER = path.join(__dirname, 'engine-server.js');
 /** The same engine child with a memory probe (hostile-engine-gc.ts); needs --expose-gc. */
@@ -75,8 +81,10 @@ export class BenchEngine {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // prlimit execs node, so the child's pid is the engine's and the IPC descriptor is inherited.
-      ...(limited ? { execPath: PRLIMIT, execArgv: [`--nofile=${options.nofile}:${options.nofile}`, process.execPath] } : {}),
-      ...(options.memoryProbe ? { execArgv: ['--expose-gc'] } : {}),
+      // The app's engine flags (common/engine-process.ts) unless BENCH_DEFAULT_V8=1 asks for Node's defaults.
+      ...(limited
+        ? { execPath: PRLIMIT, execArgv: [`--nofile=${options.nofile}:${options.nofile}`, process.execPath, ...engineV8Flags()] }
+        : { execArgv: [...engineV8Flags(), ...(options.memoryProbe ? ['--expose-gc'] : [])] }),
     });
     const e = new BenchEngine(child, options.keepRecords ?? false);
     await new Promise<void>((resolve, reject) => {

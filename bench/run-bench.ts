@@ -26,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch } from '../common/record-batch';
 import { isEngineEvent, type EngineCommand } from '../common/wire-messages';
+import { ENGINE_PROCESS_EXEC_ARGV } from '../common/engine-process';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -310,6 +311,7 @@ async function startEngine(): Promise<RunningServer> {
   const child = track(fork(ENGINE_SERVER, [], {
     cwd: ROOT,
     serialization: 'advanced',
+    execArgv: [...ENGINE_PROCESS_EXEC_ARGV], // as the app forks its engine
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   }));
   const stderrTail = keepTail(child);

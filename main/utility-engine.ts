@@ -9,6 +9,7 @@
 import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
 import { IPC_EVENT } from '../common/ipc-channels';
 import type { EngineProcess, ForkEngine } from './engine-supervisor';
+import { ENGINE_PROCESS_EXEC_ARGV } from '../common/engine-process';
 
 /** Shown in process lists and in app 'child-process-gone' details. */
 export const ENGINE_SERVICE_NAME = 'Sockeye engine';
@@ -48,7 +49,7 @@ export class RecordsLink {
 
 export function utilityEngineForker(entryPath: string, link: RecordsLink): ForkEngine {
   return (): EngineProcess => {
-    const child = utilityProcess.fork(entryPath, [], { serviceName: ENGINE_SERVICE_NAME, stdio: 'inherit' });
+    const child = utilityProcess.fork(entryPath, [], { serviceName: ENGINE_SERVICE_NAME, stdio: 'inherit', execArgv: [...ENGINE_PROCESS_EXEC_ARGV] });
     child.on('exit', () => link.engineGone(child));
     return {
       start(message) {

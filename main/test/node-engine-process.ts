@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { EngineProcess, ForkEngine } from '../engine-supervisor';
+import { ENGINE_PROCESS_EXEC_ARGV } from '../../common/engine-process';
 
 /** build/main/test → build/server/utility-entry.js */
 export const ENGINE_ENTRY = join(__dirname, '..', '..', 'server', 'utility-entry.js');
@@ -23,7 +24,7 @@ export interface NodeEngineForker {
 export function nodeEngineForker(entry = ENGINE_ENTRY): NodeEngineForker {
   const children: ChildProcess[] = [];
   const forkOne = (): EngineProcess => {
-    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...ENGINE_PROCESS_EXEC_ARGV] });
     children.push(child);
     const send = (message: unknown): void => {
       if (child.connected) child.send(message as object);
