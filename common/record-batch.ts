@@ -310,6 +310,11 @@ export function latin1(bytes: Uint8Array, from: number, to: number): string {
 
 const nullable = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
+/** How many ints the record starting at ints[at] takes: fixed fields, header offsets, trailer indexes. */
+function intsOfRecord(ints: Int32Array, at: number): number {
+  return INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
+}
+
 /** True when `value` has the shape of a RecordBatch (for messages from another process). */
 export function isRecordBatch(value: unknown): value is RecordBatch {
   if (typeof value !== 'object' || value === null) return false;
@@ -421,38 +426,27 @@ export interface RecordSummary {
 /**
  * The list view of every record in a batch: cheaper than decodeRecordBatch
  * (no header, trailer or body views), for consumers that show many rows and
- * decode a record whole only when it is opened.
+ * decode a record whole only when it is opened. decodeSummariesInto with one
+ * object and two strings per record.
  */
 export function decodeRecordSummaries(batch: RecordBatch): RecordSummary[] {
-  const { bytes, ints, floats, strings } = batch;
-  if (floats.length < batch.count * FLOAT_FIELDS) throw new RangeError('record batch is truncated');
+  const { bytes } = batch;
   const out: RecordSummary[] = new Array(batch.count);
-  const addresses: (SocketAddress | undefined)[] = new Array(strings.length);
-  let at = 0;
-  let cursor = 0;
-  for (let r = 0; r < batch.count; r++) {
-    if (at + INT_FIELDS > ints.length) throw new RangeError('record batch is truncated');
-    const methodStart = ints[at + I.methodStart]!;
-    const errorIndex = ints[at + I.error]!;
-    const error = errorIndex < 0 ? null : strings[errorIndex]!;
-    const status = ints[at + I.status]!;
-    const peer = ints[at + I.peer]!;
-    out[r] = {
-      id: batch.baseId + ints[at + I.idDelta]!,
-      connectionId: batch.baseConnectionId + ints[at + I.connectionDelta]!,
-      requestOnConnection: ints[at + I.requestOnConnection]! >>> 0,
-      index: r,
-      method: methodStart < 0 ? '' : latin1(bytes, cursor + methodStart, cursor + ints[at + I.methodEnd]!),
-      target: methodStart < 0 ? '' : latin1(bytes, cursor + ints[at + I.targetStart]!, cursor + ints[at + I.targetEnd]!),
-      status: status < 0 ? null : status,
-      error: isCaptureErrorCode(error) ? error : null,
-      bodyLength: floats[r * FLOAT_FIELDS + D.bodyLength]!,
-      peer: (addresses[peer] ??= parseAddressKey(strings[peer]!)),
-      time: floats[r * FLOAT_FIELDS + D.firstByte]!,
+  decodeSummariesInto(batch, (c) => {
+    out[c.index] = {
+      id: c.id,
+      connectionId: c.connectionId,
+      requestOnConnection: c.requestOnConnection,
+      index: c.index,
+      method: c.methodStart < 0 ? '' : latin1(bytes, c.methodStart, c.methodEnd),
+      target: c.targetStart < 0 ? '' : latin1(bytes, c.targetStart, c.targetEnd),
+      status: c.status,
+      error: c.error,
+      bodyLength: c.bodyLength,
+      peer: c.peer,
+      time: c.time,
     };
-    cursor += ints[at + I.rawKept]! + (ints[at + I.bodyApart] === 1 ? ints[at + I.bodyKept]! : 0);
-    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
-  }
+  });
   return out;
 }
 
@@ -484,10 +478,10 @@ export interface SummaryCursor {
 }
 
 /**
- * decodeRecordSummaries without the per-record objects and strings: calls
- * `sink` once per record, in order, with the same cursor refilled. The whole
- * batch is checked first, so a batch that does not decode (RangeError, as
- * decodeRecordSummaries) reaches the sink with none of its records.
+ * The list fields of every record without per-record objects or strings:
+ * calls `sink` once per record, in order, with the same cursor refilled. The
+ * whole batch is checked first, so a batch that does not decode (RangeError)
+ * reaches the sink with none of its records.
  * Returns the number of records.
  */
 export function decodeSummariesInto(batch: RecordBatch, sink: (record: Readonly<SummaryCursor>) => void): number {
@@ -496,7 +490,7 @@ export function decodeSummariesInto(batch: RecordBatch, sink: (record: Readonly<
   let at = 0;
   for (let r = 0; r < batch.count; r++) {
     if (at + INT_FIELDS > ints.length) throw new RangeError('record batch is truncated');
-    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
+    at += intsOfRecord(ints, at);
   }
   const addresses: (SocketAddress | undefined)[] = new Array(strings.length);
   const c: SummaryCursor = {
@@ -530,7 +524,7 @@ export function decodeSummariesInto(batch: RecordBatch, sink: (record: Readonly<
     c.time = floats[r * FLOAT_FIELDS + D.firstByte]!;
     sink(c);
     cursor += ints[at + I.rawKept]! + (ints[at + I.bodyApart] === 1 ? ints[at + I.bodyKept]! : 0);
-    at += INT_FIELDS + ints[at + I.headerCount]! * 4 + ints[at + I.trailerCount]! * 2;
+    at += intsOfRecord(ints, at);
   }
   return batch.count;
 }
