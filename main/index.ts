@@ -133,23 +133,20 @@ function start(): void {
 }
 
 function createWindow(trusted: TrustedSender, link: RecordsLink): BrowserWindow {
-  const webPreferences = inspectorWebPreferences(PRELOAD_PATH, { devTools: DEV_TOOLS });
-  // Electron has no getter for a window's webPreferences; the e2e spec reads them here (main process only).
-  (globalThis as { sockeyeWindowPreferences?: unknown }).sockeyeWindowPreferences = Object.freeze({ ...webPreferences });
   const win = new BrowserWindow({
     ...WINDOW_SIZE,
     title: 'Sockeye',
     show: false,
     autoHideMenuBar: false,
-    // The isolation switches are spelled out at the call as well, so the static scan in
-    // scripts/security-scan.js (electronegativity) sees them at the call; window-security.ts has the same values, tested.
-    webPreferences: {
-      ...webPreferences,
+    // The isolation switches are spelled out at the call as well, so the static scan in scripts/security-scan.js
+    // (electronegativity) sees them here; window-security.ts has the same values, tested.
+    webPreferences: exposeWindowPreferences({
+      ...inspectorWebPreferences(PRELOAD_PATH, { devTools: DEV_TOOLS }),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
       disableBlinkFeatures: 'Auxclick',
-    },
+    }),
   });
   trusted.webContentsId = win.webContents.id;
   win.once('ready-to-show', () => win.show());
@@ -169,4 +166,13 @@ function createWindow(trusted: TrustedSender, link: RecordsLink): BrowserWindow 
   });
   void win.loadURL(APP_PAGE_URL);
   return win;
+}
+
+/**
+ * Electron has no getter for a window's webPreferences: keep a frozen copy of exactly what the window was given
+ * where the e2e spec reads it (main process only), and pass them on unchanged.
+ */
+function exposeWindowPreferences<T extends object>(webPreferences: T): T {
+  (globalThis as { sockeyeWindowPreferences?: unknown }).sockeyeWindowPreferences = Object.freeze({ ...webPreferences });
+  return webPreferences;
 }
