@@ -14,6 +14,7 @@
  * on top.
  */
 import type { CaptureRecord } from '../../../common/capture-record';
+import { latin1 } from '../../../common/record-batch';
 import { formatHostPort } from './format';
 import { headerValue } from './media-type';
 import { reachableHost } from './listen-draft';
@@ -74,12 +75,6 @@ export function printfQuote(bytes: Uint8Array): string {
     else out += `\\${c.toString(8).padStart(3, '0')}`;
   }
   return `${out}'`;
-}
-
-function bytesToLatin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
 }
 
 export interface CurlCommand {
@@ -147,7 +142,7 @@ export function buildCurl(r: CaptureRecord): CurlCommand {
       pipeFrom = `printf ${printfQuote(body)}`;
       options.push('--data-binary @-');
     } else {
-      options.push(`--data-binary ${shellQuote(bytesToLatin1(body))}`);
+      options.push(`--data-binary ${shellQuote(latin1(body, 0, body.length))}`);
     }
   }
   const command = [`curl ${shellQuote(url)}`, ...options].join(' \\\n  ');
