@@ -43,11 +43,6 @@ export function formatAddress(a: SocketAddress): string {
   return formatHostPort(a.address, a.port);
 }
 
-/** A count with thin grouping for people (never used where digits-only text is promised). */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 /** The list's connection cell: "#12", or "#12·3" for the third request on connection 12. */
 export function connectionLabel(connectionId: number, requestOnConnection: number): string {
   return requestOnConnection > 1 ? `#${connectionId}·${requestOnConnection}` : `#${connectionId}`;
