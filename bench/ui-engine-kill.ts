@@ -26,7 +26,7 @@ import { requestCount, waitForCount } from '../e2e/harness/app';
 import { readUiRecord, recordUi, statusSince } from '../e2e/harness/ui-recorder';
 import { waitFor } from '../e2e/harness/wait';
 import { STABLE_RUN_MS } from '../main/engine-supervisor';
-import { intEnv } from './env-settings';
+import { intEnv, runBenchMain } from './env-settings';
 
 const DEFAULT_KILLS = 5;
 const MAX_KILLS = 20;
@@ -146,26 +146,13 @@ async function run(options: Options): Promise<number> {
   }
 }
 
-async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = {
-      kills: intEnv('KILL_COUNT', DEFAULT_KILLS, 1, MAX_KILLS),
-      spacingMs: intEnv('KILL_SPACING_MS', DEFAULT_SPACING_MS, MIN_SPACING_MS, MAX_SPACING_MS),
-      rate: intEnv('KILL_RATE', DEFAULT_RATE, 1, MAX_RATE),
-      connections: intEnv('KILL_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
-    };
-  } catch (err) {
-    console.error(`ui-engine-kill: ${err instanceof Error ? err.message : String(err)}`);
-    return 2;
-  }
-  return run(options);
+function readOptions(): Options {
+  return {
+    kills: intEnv('KILL_COUNT', DEFAULT_KILLS, 1, MAX_KILLS),
+    spacingMs: intEnv('KILL_SPACING_MS', DEFAULT_SPACING_MS, MIN_SPACING_MS, MAX_SPACING_MS),
+    rate: intEnv('KILL_RATE', DEFAULT_RATE, 1, MAX_RATE),
+    connections: intEnv('KILL_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
+  };
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`ui-engine-kill: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('ui-engine-kill', readOptions, run);

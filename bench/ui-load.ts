@@ -27,7 +27,7 @@ import { requestCount, waitForCount } from '../e2e/harness/app';
 import {
   attributeTrace, installLongTaskObserver, readLongTasks, LOAD_START_MARK, LONG_TASKS_KEY, TRACE_CATEGORIES, TRIVIAL_PAGE, type LongTask, type TraceAttribution,
 } from './ui-page-probes';
-import { intEnv } from './env-settings';
+import { intEnv, runBenchMain } from './env-settings';
 
 const DEFAULT_RATE = 5000;
 const MAX_RATE = 50_000;
@@ -250,21 +250,4 @@ async function run(options: Options): Promise<number> {
   }
 }
 
-async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = readOptions();
-  } catch (err) {
-    console.error(`ui-load: ${err instanceof Error ? err.message : String(err)}`);
-    return 2;
-  }
-  return run(options);
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`ui-load: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('ui-load', readOptions, run);
