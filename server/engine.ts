@@ -501,12 +501,17 @@ export class Engine {
   private flushAndResume(c: Connection, t: number): void {
     this.flushOutput(c, t);
     while (c.parsePaused && !c.closed && this.outputQueued(c) <= MAX_OUTPUT_QUEUE_BYTES) {
-      c.parsePaused = false;
-      const end = c.pendingLength;
-      c.pendingLength = 0;
-      this.processBytes(c, c.pending!, 0, end, t);
+      this.resumeParsing(c, t);
       this.flushOutput(c, t);
     }
+  }
+
+  /** Parse the requests the output cap held back in c.pending (processBytes may pause again). */
+  private resumeParsing(c: Connection, t: number): void {
+    c.parsePaused = false;
+    const end = c.pendingLength;
+    c.pendingLength = 0;
+    this.processBytes(c, c.pending!, 0, end, t);
   }
 
   /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
@@ -807,13 +812,8 @@ export class Engine {
   private closeConnection(c: Connection, t: number, error: CaptureErrorCode | null, detail: string | null): void {
     if (c.closed) return;
     c.closed = true;
-    if (c.parsePaused) {
-      // Requests held back by the output cap still become records of their own (answers never written).
-      c.parsePaused = false;
-      const end = c.pendingLength;
-      c.pendingLength = 0;
-      this.processBytes(c, c.pending!, 0, end, t);
-    }
+    // Requests held back by the output cap still become records of their own (answers never written).
+    if (c.parsePaused) this.resumeParsing(c, t);
     for (const a of c.awaiting) {
       if (a.outputEnd <= c.outTotalSent) a.parts.responseWritten = t;
       this.batcher.add(a.parts);
