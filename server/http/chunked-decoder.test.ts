@@ -1,64 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCaptureErrorCode, type CaptureErrorCode, type HeaderPair } from '../../common/capture-record';
+import type { CaptureErrorCode, HeaderPair } from '../../common/capture-record';
 import { ChunkedDecoder, DEFAULT_CHUNKED_LIMITS, MAX_CHUNK_LINE_BYTES, type ChunkedLimits } from './chunked-decoder';
+import { feedPieces as feedPiecesChecked, type FedPieces } from './test/feed-pieces';
 import { TestRandom } from './test/random';
 
 function bytes(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));
 }
 
-/** What feeding a body gave, in a form that does not depend on how it was split. */
-interface Outcome {
-  kind: 'partial' | 'complete' | 'error';
-  /** Total bytes consumed when complete; 0 otherwise (an error's count is not compared). */
-  consumed: number;
-  data: string;
-  decodedLength: number;
-  trailers: HeaderPair[];
-  code: CaptureErrorCode | null;
-}
+/**
+ * What feeding a body gave, in a form that does not depend on how it was split:
+ * `consumed` is the total when complete, 0 otherwise (an error's count is not compared).
+ */
+type Outcome = FedPieces;
 
 /**
- * Feeds `input` to a new decoder in pieces ending at each of `cuts` (and the
- * end), checking the per-feed contract on the way: partial consumes the whole
- * piece, complete and error end the body, later feeds consume nothing.
- * With `copy`, each piece is a buffer of its own; else a window of `input`.
+ * Feeds `input` in pieces ending at each of `cuts` (and the end), checking the
+ * per-feed contract with node:assert (see test/feed-pieces.ts). With `copy`,
+ * each piece is a buffer of its own; else a window of `input`.
  */
 function feedPieces(input: Uint8Array, cuts: readonly number[], copy: boolean, limits?: ChunkedLimits): Outcome {
-  const decoder = new ChunkedDecoder(limits);
-  let data = '';
-  let total = 0;
-  let from = 0;
-  for (const to of [...cuts, input.length]) {
-    const buf = copy ? input.slice(from, to) : input;
-    const start = copy ? 0 : from;
-    const end = copy ? to - from : to;
-    const r = decoder.feed(buf, start, end, (b, f, t) => {
-      assert.ok(start <= f && f < t && t <= end, `data range ${f}..${t} outside the fed ${start}..${end}`);
-      data += Buffer.from(b.subarray(f, t)).toString('latin1');
-    });
-    assert.equal(decoder.decodedLength, data.length);
-    if (r.kind === 'partial') {
-      assert.equal(r.consumed, end - start, 'partial consumes everything it is given');
-      total += r.consumed;
-      from = to;
-      continue;
-    }
-    assert.ok(r.consumed >= 0 && r.consumed <= end - start, `consumed ${r.consumed} of ${end - start}`);
-    const again = decoder.feed(buf, start, end, () => assert.fail('no data after the end'));
-    assert.equal(again.kind, r.kind);
-    assert.equal(again.consumed, 0);
-    if (r.kind === 'error') {
-      assert.ok(isCaptureErrorCode(r.code));
-      assert.ok(r.detail.length > 0);
-      assert.equal(again.kind === 'error' && again.code, r.code);
-      return { kind: 'error', consumed: 0, data, decodedLength: decoder.decodedLength, trailers: [], code: r.code };
-    }
-    total += r.consumed;
-    return { kind: 'complete', consumed: total, data, decodedLength: decoder.decodedLength, trailers: r.trailers, code: null };
-  }
-  return { kind: 'partial', consumed: 0, data, decodedLength: decoder.decodedLength, trailers: [], code: null };
+  const r = feedPiecesChecked(input, cuts, copy, limits, (ok, message) => { if (!ok) assert.fail(message()); });
+  // An error's and a partial body's consumed count are not compared.
+  return { ...r, consumed: r.kind === 'complete' ? r.consumed : 0 };
 }
 
 /** Every way of feeding `input` we try: whole, byte by byte, each single cut, and each pair of cuts when short. */

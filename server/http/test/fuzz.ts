@@ -11,8 +11,9 @@
  */
 import { CAPTURE_ERROR_STATUS, isCaptureErrorCode } from '../../../common/capture-record';
 import { parseRequestHead } from '../request-parser';
-import { ChunkedDecoder, DEFAULT_CHUNKED_LIMITS, type ChunkedLimits } from '../chunked-decoder';
+import { DEFAULT_CHUNKED_LIMITS, type ChunkedLimits } from '../chunked-decoder';
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadParseResult } from '../parse-types';
+import { feedPieces } from './feed-pieces';
 import { TestRandom } from './random';
 
 export type FuzzTarget = 'request-parser' | 'chunked-decoder';
@@ -238,37 +239,10 @@ interface DecodeOutcome {
 
 /** Feed `input` in pieces ending at `cuts` (copied into fresh buffers when `copy`), checking the feed contract on the way. */
 function decodePieces(input: Uint8Array, cuts: readonly number[], copy: boolean, limits: ChunkedLimits): DecodeOutcome {
-  const decoder = new ChunkedDecoder(limits);
-  let data = '';
-  let consumed = 0;
-  let from = 0;
-  for (const to of [...cuts, input.length]) {
-    const buf = copy ? input.slice(from, to) : input;
-    const start = copy ? 0 : from;
-    const end = copy ? to - from : to;
-    const r = decoder.feed(buf, start, end, (b, f, t) => {
-      check(start <= f && f < t && t <= end, () => `data range ${f}..${t} outside the fed ${start}..${end}`);
-      data += Buffer.from(b.subarray(f, t)).toString('latin1');
-    });
-    check(decoder.decodedLength === data.length, () => `decodedLength ${decoder.decodedLength}, data ${data.length}`);
-    check(r.kind === 'partial' || r.kind === 'complete' || r.kind === 'error', () => `kind ${String((r as { kind: unknown }).kind)}`);
-    if (r.kind === 'partial') {
-      check(r.consumed === end - start, () => `partial consumed ${r.consumed} of ${end - start}`);
-      consumed += r.consumed;
-      from = to;
-      continue;
-    }
-    check(r.consumed >= 0 && r.consumed <= end - start, () => `consumed ${r.consumed} of ${end - start}`);
-    const again = decoder.feed(buf, start, end, () => check(false, () => 'data after the end'));
-    check(again.kind === r.kind && again.consumed === 0, () => `after ${r.kind}, a feed gave ${again.kind} consuming ${again.consumed}`);
-    if (r.kind === 'error') {
-      check(isCaptureErrorCode(r.code) && r.detail.length > 0, () => `error ${r.code} "${r.detail}"`);
-      // Where exactly an error is noticed may depend on the split; that it is an error, and which, may not.
-      return { kind: 'error', consumed: -1, data: '', trailers: '', code: r.code };
-    }
-    return { kind: 'complete', consumed: consumed + r.consumed, data, trailers: JSON.stringify(r.trailers), code: null };
-  }
-  return { kind: 'partial', consumed, data, trailers: '', code: null };
+  const r = feedPieces(input, cuts, copy, limits, check);
+  // Where exactly an error is noticed may depend on the split; that it is an error, and which, may not.
+  if (r.kind === 'error') return { kind: 'error', consumed: -1, data: '', trailers: '', code: r.code };
+  return { kind: r.kind, consumed: r.consumed, data: r.data, trailers: r.kind === 'complete' ? JSON.stringify(r.trailers) : '', code: null };
 }
 
 function fuzzChunked(rng: TestRandom, input: Uint8Array): string {
