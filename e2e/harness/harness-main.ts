@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Frame, Page } from 'playwright-core';
-import { DEFAULT_CANNED_RESPONSE, type CannedResponse } from '../../common/canned-response';
+import { DEFAULT_CANNED_RESPONSE } from '../../common/canned-response';
 import { serializeSettings, SETTINGS_VERSION } from '../../common/app-settings';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { IpcReply } from '../../common/ipc-channels';
@@ -38,12 +38,11 @@ const ECHO_LOG = process.env.SOCKEYE_E2E_LOG === '1';
 export interface HarnessMainOptions {
   /**
    * The settings file's text in the user-data folder at start. Default: a
-   * valid file listening on `port` with `response`, as a user who saved them.
+   * valid file listening on `port` with the default response, as a user who saved them.
    */
   settingsFile?: string;
   /** Loopback port for the default settings file (the harness picks a free one). */
   port: number;
-  response?: CannedResponse;
   /** Where status events go (the page's event pump, once there is one). */
   onStatus(status: EngineStatus): void;
   onRecords(batch: RecordBatch): void;
@@ -100,7 +99,7 @@ export class HarnessMain {
     writeFileSync(this.store.path, options.settingsFile ?? serializeSettings({
       version: SETTINGS_VERSION,
       listen: { host: '127.0.0.1', port: options.port },
-      response: options.response ?? DEFAULT_CANNED_RESPONSE,
+      response: DEFAULT_CANNED_RESPONSE,
     }));
     const { settings, notice } = this.store.load();
     this.notice = notice;

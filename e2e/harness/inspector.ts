@@ -15,7 +15,6 @@
  */
 import { createServer } from 'node:net';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import type { CannedResponse } from '../../common/canned-response';
 import { INSPECTOR_API_KEY, type EngineStatus, type InspectorAction } from '../../common/inspector-api';
 import { IPC_INVOKE, type IpcReply } from '../../common/ipc-channels';
 import type { EngineStats } from '../../common/wire-messages';
@@ -27,16 +26,13 @@ import { CALL_BINDING, PAGE_HARNESS_KEY, installInspectorApi, type PageHarness }
 
 /** The app must load and subscribe to records and status within this time. */
 const APP_READY_TIMEOUT_MS = 20_000;
-const DEFAULT_VIEWPORT = { width: 1280, height: 800 };
+const VIEWPORT = { width: 1280, height: 800 };
 
 export interface InspectorOptions {
   colorScheme?: 'light' | 'dark';
-  viewport?: { width: number; height: number };
-  /** The canned response in the settings file at start (default: common's DEFAULT_CANNED_RESPONSE). */
-  response?: CannedResponse;
   /**
    * The settings file's exact text at start instead of a valid one with a
-   * free loopback port and `response` (e.g. a corrupt file).
+   * free loopback port and common's DEFAULT_CANNED_RESPONSE (e.g. a corrupt file).
    */
   settingsFile?: string;
   /** Accept an engine that could not listen at start (e.g. the defaults' port is taken). */
@@ -99,7 +95,6 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   let pump: EventPump | null = null;
   const main = new HarnessMain({
     port: await freePort(),
-    ...(options.response ? { response: options.response } : {}),
     ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
     onStatus: (status) => pump?.push({ kind: 'status', status }),
     onRecords: (batch) => pump?.push({ kind: 'records', batch }),
@@ -111,7 +106,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     if (first.state !== 'listening' && !options.allowStartError) throw new Error(`engine did not start: ${JSON.stringify(first)}; main log: ${main.log.join(' | ')}`);
     browser = await launchChromium();
     const context = await browser.browser.newContext({
-      viewport: options.viewport ?? DEFAULT_VIEWPORT,
+      viewport: VIEWPORT,
       colorScheme: options.colorScheme ?? 'light',
     });
     await routeRenderer(context, options.indexHtml);
