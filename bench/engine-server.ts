@@ -8,27 +8,21 @@
  * EngineCommands. A lost channel or SIGTERM stops the engine too.
  */
 import { hostEngineOnPort, type DuplexPort } from '../server/port-host';
+import { processIpcSender } from '../server/process-ipc';
 
 if (!process.send) {
   process.stderr.write('engine-server: must be started with child_process.fork (no IPC channel)\n');
   process.exit(2);
 }
 
-/** Resolves once the last message handed to process.send is written; messages are written in order. */
-let lastSent: Promise<void> = Promise.resolve();
+const { send, exitAfterLastSend } = processIpcSender();
 
 const port: DuplexPort = {
-  postMessage(message: unknown): void {
-    if (!process.connected) return; // the runner went away; 'disconnect' below stops the engine
-    lastSent = new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
-  },
+  postMessage: send, // the runner going away is handled by 'disconnect' below
   on(_event: 'message', listener: (message: unknown) => void): unknown {
     return process.on('message', listener);
   },
 };
-
-// Exit once 'stopped' (and every batch before it) is written.
-const exitAfterLastSend = (): void => void lastSent.then(() => process.exit(0));
 
 const engine = hostEngineOnPort(port, {
   listen: [{ host: '127.0.0.1', port: 0 }],

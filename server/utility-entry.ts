@@ -8,6 +8,7 @@
  * then carries records too; fork it with `serialization: 'advanced'` so the
  * batches' typed arrays survive. Never imports electron.
  */
+import { processIpcSender } from './process-ipc';
 import { runUtilityHost, type ParentMessageEvent, type ParentPortLike } from './utility-host';
 
 /** Exit status when started with neither a parent port nor an IPC channel. */
@@ -29,12 +30,7 @@ if (electronParent) {
 
 /** The plain-Node fallback: process IPC stands in for both the parent port and the records port. */
 function runOverNodeIpc(): void {
-  /** Resolves once the last message handed to process.send is written; messages are written in order. */
-  let lastSent: Promise<void> = Promise.resolve();
-  const send = (message: unknown): void => {
-    if (!process.connected) return; // the parent went away; 'disconnect' below ends the process
-    lastSent = new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
-  };
+  const { send, exitAfterLastSend } = processIpcSender();
   const recordsOverIpc = { postMessage: send };
   const parent: ParentPortLike = {
     postMessage: send,
@@ -46,7 +42,6 @@ function runOverNodeIpc(): void {
       });
     },
   };
-  const exitAfterLastSend = (): void => void lastSent.then(() => process.exit(0));
   const host = runUtilityHost(parent, { onStopped: exitAfterLastSend });
   const stopNow = (): void => {
     if (host.engine) void host.engine.stop().then(exitAfterLastSend);
