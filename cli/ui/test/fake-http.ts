@@ -1,0 +1,78 @@
+/**
+ * Test doubles for handler-level tests of the browser inspector: a
+ * HandlerRequest built from a method, target and header pairs, and a
+ * ResponseStream that records what is written to it.
+ */
+import type { HeaderPair } from '../../../common/capture-record';
+import type { HandlerRequest, ResponseStream, StreamCloseReason } from '../../../server/http-handler';
+
+export const UI_PORT = 43210;
+export const HOST = `127.0.0.1:${UI_PORT}`;
+export const ORIGIN = `http://${HOST}`;
+
+export function fakeRequest(method: string, target: string, headers: HeaderPair[] = [['Host', HOST]], body: Buffer | string = ''): HandlerRequest {
+  const q = target.indexOf('?');
+  const lower = (n: string): string => n.toLowerCase();
+  return {
+    method,
+    target,
+    path: q < 0 ? target : target.slice(0, q),
+    query: q < 0 ? '' : target.slice(q + 1),
+    version: 11,
+    headers,
+    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+    peer: { family: 'IPv4', address: '127.0.0.1', port: 50000 },
+    listener: { family: 'IPv4', address: '127.0.0.1', port: UI_PORT },
+    header(name) {
+      const found = headers.find(([n]) => lower(n) === lower(name));
+      return found ? found[1] : null;
+    },
+    headerCount(name) {
+      return headers.filter(([n]) => lower(n) === lower(name)).length;
+    },
+  };
+}
+
+/** A ResponseStream that keeps everything written; `queued` sets queuedBytes as a slow client would. */
+export class FakeStream implements ResponseStream {
+  readonly chunks: string[] = [];
+  closed = false;
+  queued = 0;
+  endCalls = 0;
+  closeReason: StreamCloseReason | null = null;
+  private readonly listeners: Array<(reason: StreamCloseReason) => void> = [];
+
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  get text(): string {
+    return this.chunks.join('');
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.closed) return false;
+    const s = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+    if (s === '') return true;
+    this.chunks.push(s);
+    return true;
+  }
+
+  end(): void {
+    this.endCalls++;
+    this.close('ended');
+  }
+
+  /** Close as the engine would (client gone, engine stopped), calling the close listeners once. */
+  close(reason: StreamCloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    for (const l of this.listeners) l(reason);
+  }
+
+  onClose(listener: (reason: StreamCloseReason) => void): void {
+    if (this.closed) listener(this.closeReason!);
+    else this.listeners.push(listener);
+  }
+}
