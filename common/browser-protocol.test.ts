@@ -1,0 +1,255 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BATCH_BINARY_HEADER_BYTES, base64FromBytes, bytesFromBase64, decodeRecordBatchBinary, encodeRecordBatchBinary,
+} from './browser-protocol';
+import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch, RecordBatchBuilder, type RecordBatch, type RecordParts } from './record-batch';
+
+const latin1Bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+
+/** One request as the engine hands it to the builder: offsets into raw, found here by a small head parser. */
+function parts(raw: string, overrides: Partial<RecordParts> = {}): RecordParts {
+  const bytes = latin1Bytes(raw);
+  const end = raw.indexOf('\r\n\r\n');
+  const lineEnd = raw.indexOf('\r\n');
+  const sp1 = raw.indexOf(' ');
+  const sp2 = raw.indexOf(' ', sp1 + 1);
+  const offsets: number[] = [];
+  for (let at = lineEnd + 2; end >= 0 && at < end + 2;) {
+    const eol = raw.indexOf('\r\n', at);
+    const colon = raw.indexOf(':', at);
+    let vs = colon + 1;
+    while (raw[vs] === ' ') vs++;
+    offsets.push(at, colon, vs, eol);
+    at = eol + 2;
+  }
+  const headLength = end < 0 ? 0 : end + 4;
+  return {
+    id: 41, connectionId: 9, requestOnConnection: 1,
+    listener: { family: 'IPv4', address: '127.0.0.1', port: 8080 },
+    peer: { family: 'IPv4', address: '127.0.0.1', port: 50000 },
+    raw: bytes, rawFrom: 0, rawTo: bytes.length, rawLength: bytes.length, headLength,
+    bodyInRaw: true, body: null, bodyFrom: 0, bodyKept: Math.max(0, bytes.length - headLength), bodyLength: Math.max(0, bytes.length - headLength),
+    status: 200, error: null, errorDetail: null,
+    accepted: 1_700_000_000_000.5, firstByte: 1_700_000_000_001.25, headComplete: 1_700_000_000_001.5, bodyComplete: 1_700_000_000_002, responseWritten: 1_700_000_000_003,
+    methodStart: end < 0 ? -1 : 0, methodEnd: end < 0 ? -1 : sp1, targetStart: end < 0 ? -1 : sp1 + 1, targetEnd: end < 0 ? -1 : sp2,
+    version: raw.includes('HTTP/1.0\r\n') ? 10 : end < 0 ? 0 : 11,
+    headerCount: offsets.length / 4, headerOffsets: offsets, trailers: null,
+    ...overrides,
+  };
+}
+
+/** A batch with every kind of record: bodies in raw and apart, trailers, errors, IPv6, missing times, non-ASCII strings. */
+function mixedBatch(): RecordBatch {
+  const b = new RecordBatchBuilder(64, 2);
+  const v6 = { family: 'IPv6' as const, address: '::1', port: 5555 };
+  b.add(parts('GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Case: V\xe9\r\n\r\n'));
+  b.add(parts('POST /p HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc', { id: 42, connectionId: 9, requestOnConnection: 2, peer: v6 }));
+  b.add(parts('PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ndecoded\r\n0\r\nX-T: 1\r\n\r\n', {
+    id: 43, connectionId: 12, bodyInRaw: false, body: latin1Bytes('--decoded--'), bodyFrom: 2, bodyKept: 7, bodyLength: 100,
+    trailers: [['X-Trailer', 'done'], ['X-Ünïcödé', 'ok ✓ 😀']], responseWritten: null,
+  }));
+  b.add(parts('BREW\x00\xff garbage', {
+    id: 44, connectionId: 13, status: 400, error: 'bad-request-line', errorDetail: 'request line has NUL — “détail” 😀',
+    headComplete: null, bodyComplete: null, responseWritten: null, peer: v6,
+  }));
+  // An odd number of bytes, so nothing after the bytes section is aligned by accident.
+  b.add(parts(`POST /big HTTP/1.1\r\nHost: x\r\n\r\n${'z'.repeat(70_001)}`, { id: 45, connectionId: 14, bodyLength: 1_000_000 }));
+  return b.take();
+}
+
+function assertSameBatch(actual: RecordBatch, expected: RecordBatch): void {
+  assert.ok(isRecordBatch(actual));
+  assert.equal(actual.kind, expected.kind);
+  assert.equal(actual.version, expected.version);
+  assert.equal(actual.count, expected.count);
+  assert.equal(actual.baseId, expected.baseId);
+  assert.equal(actual.baseConnectionId, expected.baseConnectionId);
+  assert.deepEqual(actual.strings, expected.strings);
+  assert.deepEqual(Array.from(actual.ints), Array.from(expected.ints));
+  // Object.is per element: NaN (a missing time) must stay NaN, -0 stay -0.
+  assert.equal(actual.floats.length, expected.floats.length);
+  expected.floats.forEach((f, i) => assert.ok(Object.is(actual.floats[i], f), `floats[${i}]: ${actual.floats[i]} vs ${f}`));
+  assert.deepEqual(Buffer.from(actual.bytes), Buffer.from(expected.bytes));
+  assert.deepEqual(decodeRecordBatch(actual), decodeRecordBatch(expected));
+  assert.deepEqual(decodeRecordSummaries(actual), decodeRecordSummaries(expected));
+}
+
+test('a batch of mixed records round-trips field by field, and decodes to the same records', () => {
+  const batch = mixedBatch();
+  assert.equal(batch.count, 5);
+  const encoded = encodeRecordBatchBinary(batch);
+  const decoded = decodeRecordBatchBinary(encoded);
+  assert.ok(decoded);
+  assertSameBatch(decoded, batch);
+  const records = decodeRecordBatch(decoded);
+  assert.deepEqual(records[2]!.trailers, [['X-Trailer', 'done'], ['X-Ünïcödé', 'ok ✓ 😀']]);
+  assert.equal(Buffer.from(records[2]!.body).toString('latin1'), 'decoded');
+  assert.equal(records[3]!.errorDetail, 'request line has NUL — “détail” 😀');
+  assert.equal(records[3]!.timestamps.headComplete, null);
+  assert.deepEqual(records[1]!.peer, { family: 'IPv6', address: '::1', port: 5555 });
+});
+
+test('the typed arrays are aligned and own their buffers (floats, ints); the layout sections are aligned too', () => {
+  const batch = mixedBatch();
+  const encoded = encodeRecordBatchBinary(batch);
+  // Decode from an odd offset in a larger buffer: the copies must not depend on the input's alignment.
+  const shifted = new Uint8Array(encoded.length + 3);
+  shifted.set(encoded, 3);
+  const decoded = decodeRecordBatchBinary(shifted.subarray(3));
+  assert.ok(decoded);
+  assert.equal(decoded.floats.byteOffset % 8, 0);
+  assert.equal(decoded.ints.byteOffset % 4, 0);
+  assert.notEqual(decoded.floats.buffer, shifted.buffer);
+  assert.notEqual(decoded.ints.buffer, shifted.buffer);
+  assertSameBatch(decoded, batch);
+  // Layout: floats right after the header, ints right after the floats.
+  assert.equal(BATCH_BINARY_HEADER_BYTES % 8, 0);
+  const floatBytes = batch.floats.length * 8;
+  assert.deepEqual(encoded.subarray(BATCH_BINARY_HEADER_BYTES, BATCH_BINARY_HEADER_BYTES + floatBytes), new Uint8Array(batch.floats.buffer, batch.floats.byteOffset, floatBytes));
+});
+
+test('an empty batch and a one-record batch round-trip', () => {
+  const b = new RecordBatchBuilder();
+  const empty = b.take();
+  const e = decodeRecordBatchBinary(encodeRecordBatchBinary(empty));
+  assert.ok(e);
+  assertSameBatch(e, empty);
+  assert.equal(encodeRecordBatchBinary(empty).length, BATCH_BINARY_HEADER_BYTES + 2); // "[]"
+  b.add(parts('GET / HTTP/1.1\r\nHost: a\r\n\r\n', { id: 2 ** 40, connectionId: 2 ** 33 }));
+  const one = b.take();
+  const o = decodeRecordBatchBinary(encodeRecordBatchBinary(one));
+  assert.ok(o);
+  assertSameBatch(o, one);
+  assert.equal(decodeRecordBatch(o)[0]!.id, 2 ** 40);
+});
+
+test('a batch whose subarrays are views into larger buffers encodes only the views', () => {
+  const batch = mixedBatch();
+  const pad = <T extends Float64Array | Int32Array | Uint8Array>(a: T, Kind: new (b: ArrayBuffer, o: number, n: number) => T, width: number): T => {
+    const buf = new ArrayBuffer((a.length + 4) * width);
+    const view = new Kind(buf, 2 * width, a.length);
+    view.set(a as never);
+    return view;
+  };
+  const viewed: RecordBatch = {
+    ...batch,
+    floats: pad(batch.floats, Float64Array, 8),
+    ints: pad(batch.ints, Int32Array, 4),
+    bytes: pad(batch.bytes, Uint8Array, 1),
+  };
+  const decoded = decodeRecordBatchBinary(encodeRecordBatchBinary(viewed));
+  assert.ok(decoded);
+  assertSameBatch(decoded, batch);
+});
+
+/** A copy of `bytes` changed by `edit`. */
+function edited(bytes: Uint8Array, edit: (view: DataView, out: Uint8Array) => void): Uint8Array {
+  const out = bytes.slice();
+  edit(new DataView(out.buffer), out);
+  return out;
+}
+
+test('malformed input decodes to null, never throws', () => {
+  const batch = mixedBatch();
+  const good = encodeRecordBatchBinary(batch);
+  const stringsAt = good.length - new TextEncoder().encode(JSON.stringify(batch.strings)).length;
+  const reencode = (b: Partial<RecordBatch>): Uint8Array => encodeRecordBatchBinary({ ...batch, ...b });
+  const withStrings = (json: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(stringsAt + json.length);
+    out.set(good.subarray(0, stringsAt));
+    new DataView(out.buffer).setUint32(24, json.length, true);
+    out.set(json, stringsAt);
+    return out;
+  };
+  const cases: [string, Uint8Array][] = [
+    ['empty input', new Uint8Array(0)],
+    ['a header cut short', good.subarray(0, BATCH_BINARY_HEADER_BYTES - 1)],
+    ['wrong magic', edited(good, (_v, o) => { o[0] = 0x58; })],
+    ['unknown layout version', edited(good, (v) => v.setUint16(4, 2, true))],
+    ['another record batch version', edited(good, (v) => v.setUint16(6, 1, true))],
+    ['reserved word not zero', edited(good, (v) => v.setUint32(28, 1, true))],
+    ['last byte missing', good.subarray(0, good.length - 1)],
+    ['a byte too many', (() => { const o = new Uint8Array(good.length + 1); o.set(good); return o; })()],
+    ['floats length one more', edited(good, (v) => v.setUint32(12, batch.floats.length + 1, true))],
+    ['ints length one less', edited(good, (v) => v.setUint32(16, batch.ints.length - 1, true))],
+    ['bytes length past the end', edited(good, (v) => v.setUint32(20, 0xffffffff, true))],
+    ['strings length past the end', edited(good, (v) => v.setUint32(24, good.length, true))],
+    ['count not dividing the floats', edited(good, (v) => v.setUint32(8, batch.count + 1, true))],
+    ['count zero with data', edited(good, (v) => v.setUint32(8, 0, true))],
+    ['baseId NaN', edited(good, (v) => v.setFloat64(32, NaN, true))],
+    ['baseConnectionId fractional', edited(good, (v) => v.setFloat64(40, 1.5, true))],
+    ['strings not JSON', edited(good, (_v, o) => { o[stringsAt] = 0x78; })],
+    ['strings not UTF-8', edited(good, (_v, o) => { o[good.length - 2] = 0xff; })],
+    ['strings JSON not an array', withStrings(new TextEncoder().encode('{"0":"a"}'))],
+    ['strings array holding a number', withStrings(new TextEncoder().encode('["127.0.0.1",1]'))],
+    ['strings section empty', withStrings(new Uint8Array(0))],
+    ['ints truncated (records do not walk)', reencode({ ints: batch.ints.subarray(0, 25) })],
+    ['count doubled with floats doubled (ints run out)', reencode({ count: batch.count * 2, floats: new Float64Array(batch.floats.length * 2) })],
+    ['a peer index past the strings', reencode({ strings: [] })],
+    ['a request line past the bytes', reencode({ bytes: batch.bytes.subarray(0, 10) })],
+    ['random bytes', Uint8Array.from({ length: 200 }, (_, i) => (i * 131 + 7) & 0xff)],
+  ];
+  for (const [name, input] of cases) {
+    let result: RecordBatch | null | undefined;
+    assert.doesNotThrow(() => { result = decodeRecordBatchBinary(input); }, name);
+    assert.equal(result, null, name);
+  }
+  // The table's edits are what makes them fail: the untouched bytes decode.
+  assert.ok(decodeRecordBatchBinary(good));
+});
+
+test('every truncation and every single-byte flip of the header is refused or decodes to a walkable batch', () => {
+  const good = encodeRecordBatchBinary(mixedBatch());
+  for (let n = 0; n < good.length; n += n < 200 ? 1 : 997) assert.equal(decodeRecordBatchBinary(good.subarray(0, n)), null, `cut at ${n}`);
+  for (let i = 0; i < BATCH_BINARY_HEADER_BYTES; i++) {
+    const flipped = edited(good, (_v, o) => { o[i]! ^= 0x40; });
+    const result = decodeRecordBatchBinary(flipped);
+    // Flipping a byte of baseId or baseConnectionId may leave a valid (other) batch; anything else must be refused.
+    if (result !== null) {
+      assert.ok(i >= 32, `flip at ${i} accepted`);
+      assert.doesNotThrow(() => decodeRecordBatch(result!));
+    }
+  }
+});
+
+test('base64 of every byte value matches RFC 4648 (as Node encodes it) and decodes back', () => {
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const text = base64FromBytes(all);
+  assert.equal(text, Buffer.from(all).toString('base64'));
+  assert.deepEqual(bytesFromBase64(text), all);
+  for (let n = 0; n <= 7; n++) {
+    const bytes = all.subarray(250 - n, 250);
+    assert.equal(base64FromBytes(bytes), Buffer.from(bytes).toString('base64'), `length ${n}`);
+    assert.deepEqual(bytesFromBase64(base64FromBytes(bytes)), bytes, `length ${n}`);
+  }
+  assert.deepEqual(bytesFromBase64(''), new Uint8Array(0));
+});
+
+test('base64 of more than 1 MB round-trips (chunked; no call-stack overflow)', () => {
+  // A fixed-seed LCG: reproducible bytes that are not a repeating pattern.
+  let seed = 12345;
+  const big = Uint8Array.from({ length: 3 * 1024 * 1024 + 2 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const text = base64FromBytes(big);
+  assert.equal(text, Buffer.from(big).toString('base64'));
+  const back = bytesFromBase64(text);
+  assert.ok(back);
+  assert.equal(back.length, big.length);
+  assert.ok(Buffer.from(back).equals(Buffer.from(big)));
+  // A whole encoded batch the same way.
+  const batch = mixedBatch();
+  const decoded = decodeRecordBatchBinary(bytesFromBase64(base64FromBytes(encodeRecordBatchBinary(batch)))!);
+  assert.ok(decoded);
+  assertSameBatch(decoded, batch);
+  // Padding in the middle of a large input (at a chunk boundary) is refused, not decoded short.
+  const midPadded = `${text.slice(0, 32766)}==${text.slice(32768)}`;
+  assert.equal(bytesFromBase64(midPadded), null);
+});
+
+test('anything but canonical padded base64 is refused', () => {
+  for (const bad of ['A', 'AB', 'ABC', 'AB=', 'A===', '====', 'AB=C', '=ABC', 'AB==AB==', 'AB C', 'ABCD\n', ' ABCD', 'ABC-', 'AB_D', 'ABCé', 'ABC\u0100']) {
+    assert.equal(bytesFromBase64(bad), null, JSON.stringify(bad));
+  }
+  assert.deepEqual(bytesFromBase64('AB=='), new Uint8Array([0]));
+  assert.deepEqual(bytesFromBase64('/+8='), new Uint8Array([0xff, 0xef]));
+});
