@@ -1,0 +1,253 @@
+/**
+ * The browser inspector's record history and its Server-Sent Events streams
+ * (common/browser-protocol.ts, UI_PATHS.events).
+ *
+ * Every batch the capture engine delivers gets the next sequence number
+ * (1, 2, …) and is encoded once, into a ready SSE frame
+ * `id: N\nevent: records\ndata: <base64>\n\n`, kept in a bounded history
+ * (oldest dropped first, counted). A subscriber is a ResponseStream plus a
+ * cursor (the next sequence number it needs): on subscribe it gets
+ * `retry: 1000`, the current status, then every kept frame after its
+ * Last-Event-ID (all of them without one, so a reload shows everything
+ * captured), then live frames. Frames are read from the history as the
+ * client takes them: a subscriber whose stream holds more than
+ * STREAM_HIGH_WATER_BYTES unsent is paused and pumped again on a timer, so a
+ * slow reader costs a cursor, not a copy of the history. A stream that still
+ * passes MAX_SUBSCRIBER_QUEUE_BYTES (one huge frame) is ended: its
+ * EventSource reconnects with Last-Event-ID and the replay resumes, so
+ * nothing is lost.
+ *
+ * Status events (`event: status`, EngineStatus as JSON) go to every stream
+ * at once. A comment line every HEARTBEAT_INTERVAL_MS keeps proxies from
+ * closing idle streams.
+ */
+import { encodeRecordBatchBinary, SSE_EVENTS } from '../../common/browser-protocol';
+import type { EngineStatus } from '../../common/inspector-api';
+import type { RecordBatch } from '../../common/record-batch';
+import type { ResponseStream } from '../../server/http-handler';
+
+/** Total size of kept frames; past it the oldest batches are dropped (a reload then misses them). */
+export const MAX_FEED_HISTORY_BYTES = 256 * 1024 * 1024;
+/** Unsent bytes in a stream past which the feed stops writing to it until the client catches up. */
+export const STREAM_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** Unsent bytes past which a stream is ended (below the engine's own MAX_STREAM_QUEUE_BYTES, 32 MiB). */
+export const MAX_SUBSCRIBER_QUEUE_BYTES = 16 * 1024 * 1024;
+/** How often paused subscribers are offered more frames. */
+export const PUMP_INTERVAL_MS = 10;
+/** Idle streams get a comment this often (many proxies close a connection silent for 30–60 s). */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** The EventSource reconnection delay we ask for (WHATWG HTML §9.2.6 `retry:` field). */
+export const SSE_RETRY_MS = 1000;
+
+const PING = Buffer.from(': ping\n\n', 'latin1');
+
+export interface FeedOptions {
+  status: EngineStatus;
+  maxHistoryBytes?: number;
+  highWaterBytes?: number;
+  maxQueueBytes?: number;
+  heartbeatMs?: number;
+  pumpIntervalMs?: number;
+}
+
+export interface FeedStats {
+  /** Batches published so far (the last sequence number). */
+  published: number;
+  /** Batches dropped from the history to stay within its bound, and their frame bytes. */
+  dropped: number;
+  droppedBytes: number;
+  keptBatches: number;
+  keptBytes: number;
+  subscribers: number;
+  /** Streams ended for holding too many unsent bytes. */
+  endedForBackpressure: number;
+}
+
+interface Subscriber {
+  stream: ResponseStream;
+  /** Sequence number of the next frame this stream needs. */
+  next: number;
+}
+
+/** The SSE frame for one status (no `id:`, so it leaves the client's Last-Event-ID alone). */
+export function statusFrame(status: EngineStatus): string {
+  // JSON.stringify never emits a raw line break, so the payload is one `data:` line.
+  return `event: ${SSE_EVENTS.status}\ndata: ${JSON.stringify(status)}\n\n`;
+}
+
+/**
+ * The SSE frame for one batch with its sequence number. The base64 is Node's
+ * (RFC 4648 §4, padded: the same text as common's base64FromBytes, which the
+ * tests check), because btoa in chunks is about 13× slower here and this runs
+ * on the engine's event loop for every batch.
+ */
+export function recordsFrame(seq: number, batch: RecordBatch): Buffer {
+  const binary = encodeRecordBatchBinary(batch);
+  const base64 = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('base64');
+  return Buffer.from(`id: ${seq}\nevent: ${SSE_EVENTS.records}\ndata: ${base64}\n\n`, 'latin1');
+}
+
+/**
+ * A Last-Event-ID header value as a sequence number: digits only, else null
+ * (then the whole history is replayed).
+ */
+export function parseLastEventId(value: string | null): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  return /^\d{1,15}$/.test(v) ? Number(v) : null;
+}
+
+export class RecordFeed {
+  private readonly frames: Buffer[] = [];
+  /** Index in `frames` of the oldest kept frame (dropping advances it; the array is compacted now and then). */
+  private head = 0;
+  /** Sequence number of frames[head]. */
+  private firstSeq = 1;
+  private nextSeq = 1;
+  private keptBytes = 0;
+  private dropped = 0;
+  private droppedBytes = 0;
+  private endedForBackpressure = 0;
+  private currentStatus: EngineStatus;
+  private readonly subscribers = new Set<Subscriber>();
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  private readonly maxHistoryBytes: number;
+  private readonly highWaterBytes: number;
+  private readonly maxQueueBytes: number;
+  private readonly pumpIntervalMs: number;
+
+  constructor(options: FeedOptions) {
+    this.currentStatus = options.status;
+    this.maxHistoryBytes = options.maxHistoryBytes ?? MAX_FEED_HISTORY_BYTES;
+    this.highWaterBytes = options.highWaterBytes ?? STREAM_HIGH_WATER_BYTES;
+    this.maxQueueBytes = options.maxQueueBytes ?? MAX_SUBSCRIBER_QUEUE_BYTES;
+    this.pumpIntervalMs = options.pumpIntervalMs ?? PUMP_INTERVAL_MS;
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref();
+  }
+
+  get status(): EngineStatus {
+    return this.currentStatus;
+  }
+
+  stats(): FeedStats {
+    return {
+      published: this.nextSeq - 1,
+      dropped: this.dropped,
+      droppedBytes: this.droppedBytes,
+      keptBatches: this.frames.length - this.head,
+      keptBytes: this.keptBytes,
+      subscribers: this.subscribers.size,
+      endedForBackpressure: this.endedForBackpressure,
+    };
+  }
+
+  /**
+   * Take one batch from the capture engine: number it, encode it once, keep
+   * it and send it to every subscriber that is caught up. Returns its
+   * sequence number. The batch is only read (encoding copies it).
+   */
+  publishBatch(batch: RecordBatch): number {
+    const seq = this.nextSeq++;
+    const frame = recordsFrame(seq, batch);
+    this.frames.push(frame);
+    this.keptBytes += frame.length;
+    // Oldest first; the newest frame is always kept, even alone past the bound.
+    while (this.keptBytes > this.maxHistoryBytes && this.frames.length - this.head > 1) {
+      const old = this.frames[this.head]!;
+      this.frames[this.head] = EMPTY;
+      this.head++;
+      this.firstSeq++;
+      this.keptBytes -= old.length;
+      this.dropped++;
+      this.droppedBytes += old.length;
+    }
+    if (this.head > 1024 && this.head * 2 > this.frames.length) {
+      this.frames.splice(0, this.head);
+      this.head = 0;
+    }
+    for (const s of this.subscribers) this.pump(s);
+    return seq;
+  }
+
+  /** Make `status` current and send it to every subscriber. */
+  publishStatus(status: EngineStatus): void {
+    this.currentStatus = status;
+    const frame = statusFrame(status);
+    for (const s of this.subscribers) s.stream.write(frame);
+  }
+
+  /**
+   * Serve one EventSource: `retry`, the current status, the kept history
+   * after `lastEventId` (the request's Last-Event-ID header, raw; null or
+   * unparseable = everything), then live frames until the stream closes.
+   */
+  subscribe(stream: ResponseStream, lastEventId: string | null): void {
+    if (this.closed) {
+      stream.end();
+      return;
+    }
+    const last = parseLastEventId(lastEventId);
+    const sub: Subscriber = { stream, next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq) };
+    stream.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    stream.write(statusFrame(this.currentStatus));
+    if (stream.closed) return;
+    this.subscribers.add(sub);
+    stream.onClose(() => this.subscribers.delete(sub));
+    this.pump(sub);
+  }
+
+  /** End every stream and stop the timers (the UI engine is stopping). */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
+    for (const s of [...this.subscribers]) s.stream.end();
+    this.subscribers.clear();
+  }
+
+  /** Write frames from the subscriber's cursor while its stream takes them; schedule the rest. */
+  private pump(sub: Subscriber): void {
+    const { stream } = sub;
+    if (stream.closed) {
+      this.subscribers.delete(sub);
+      return;
+    }
+    // Frames dropped from the history while this stream was behind are gone.
+    if (sub.next < this.firstSeq) sub.next = this.firstSeq;
+    while (sub.next < this.nextSeq) {
+      const queued = stream.queuedBytes;
+      if (queued > this.maxQueueBytes) {
+        this.endedForBackpressure++;
+        this.subscribers.delete(sub);
+        stream.end();
+        return;
+      }
+      if (queued > this.highWaterBytes) {
+        this.schedulePump();
+        return;
+      }
+      stream.write(this.frames[this.head + (sub.next - this.firstSeq)]!);
+      sub.next++;
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpTimer !== null || this.closed) return;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = null;
+      for (const s of [...this.subscribers]) this.pump(s);
+    }, this.pumpIntervalMs);
+    this.pumpTimer.unref();
+  }
+
+  private ping(): void {
+    for (const s of this.subscribers) s.stream.write(PING);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
