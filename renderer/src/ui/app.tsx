@@ -2,7 +2,9 @@
  * The inspector: wires the InspectorApi to the feed and lays out the server
  * bar, the traffic list with its filter, the details and the response editor.
  * Actions come from three places and do the same thing: in-app buttons (both
- * modes), the shell's menu (onAction) and in-page shortcuts.
+ * modes), the shell's menu (onAction) and in-page shortcuts. In browser mode
+ * there is no menu, so the page also handles the menu's own shortcuts
+ * (browser-shortcuts.ts); on desktop it leaves them to the menu.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { EngineStatus, InspectorAction, InspectorApi, InspectorInit } from '../../../common/inspector-api';
@@ -16,6 +18,14 @@ import { Details } from './details';
 import { ResponseEditor, type EditorHandle } from './response-editor';
 import { ErrorScreen } from './error-screen';
 import { AppNotice } from './app-notice';
+import { BROWSER_SHORTCUTS, browserShortcut } from './browser-shortcuts';
+
+/** What each browser-mode shortcut does, for the hint under the empty details. */
+const SHORTCUT_WORDS: Partial<Record<InspectorAction, string>> = {
+  'copy-url': 'copies the URL',
+  'copy-curl': 'copies the request as cURL',
+  'edit-response': 'edits the response',
+};
 
 /** How long a "Copied" note stays up. */
 const TOAST_MS = 1800;
@@ -131,24 +141,34 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
     if (to === 'last') listHandle.current?.follow();
   }, [feed, selected]);
 
-  // The latest handlers, for listeners subscribed once.
-  const handlers = useRef({ clear, copyCurl, move, copyUrl: () => copy(url, 'URL') });
-  handlers.current = { clear, copyCurl, move, copyUrl: () => copy(url, 'URL') };
-
-  useEffect(() => api.onAction((action: InspectorAction) => {
-    const h = handlers.current;
+  /** A menu action (desktop) or its in-page shortcut (browser mode). */
+  const runAction = (action: InspectorAction): void => {
     switch (action) {
-      case 'clear': h.clear(); break;
+      case 'clear': clear(); break;
       case 'focus-filter': filterInput.current?.focus(); filterInput.current?.select(); break;
-      case 'copy-url': h.copyUrl(); break;
-      case 'copy-curl': h.copyCurl(); break;
+      case 'copy-url': copy(url, 'URL'); break;
+      case 'copy-curl': copyCurl(); break;
       case 'edit-response': editorHandle.current?.focus(); break;
     }
-  }), [api]);
+  };
 
+  // The latest handlers, for listeners subscribed once.
+  const handlers = useRef({ clear, move, runAction });
+  handlers.current = { clear, move, runAction };
+
+  useEffect(() => api.onAction((action: InspectorAction) => handlers.current.runAction(action)), [api]);
+
+  const browserMode = init.mode === 'browser';
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const h = handlers.current;
+      // No native menu in a browser: its shortcuts are the page's, wherever the focus is (as the menu's are).
+      const menuAction = browserMode ? browserShortcut(e) : null;
+      if (menuAction) {
+        e.preventDefault();
+        h.runAction(menuAction);
+        return;
+      }
       const mod = e.ctrlKey || e.metaKey;
       if (mod && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'f') {
         e.preventDefault();
@@ -183,7 +203,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [browserMode]);
 
   const onFilter = (text: string): void => {
     setFilter(text);
@@ -195,7 +215,7 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
 
   return (
     <div className={`app mode-${init.mode}`}>
-      <ServerBar api={api} status={status} statusAt={statusAt} url={url} feed={feed} onCopyUrl={() => copy(url, 'URL')} />
+      <ServerBar api={api} mode={init.mode} status={status} statusAt={statusAt} url={url} feed={feed} onCopyUrl={() => copy(url, 'URL')} />
       {init.notice && <AppNotice text={init.notice} />}
       <div className="workspace">
         <div className="left-column">
@@ -238,6 +258,16 @@ function Inspector({ api, feed, init, status, statusAt }: InspectorProps) {
                   <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↑</kbd>/<kbd>↓</kbd> move through the list, <kbd>/</kbd> filters,
                   {' '}<kbd>Ctrl</kbd>+<kbd>K</kbd> clears.
                 </p>
+                {browserMode && (
+                  <p className="muted" data-testid="browser-shortcuts">
+                    {BROWSER_SHORTCUTS.map((s, i) => (
+                      <span key={s.action}>
+                        {i > 0 && ', '}
+                        {s.label.split('+').map((k, j) => <span key={k}>{j > 0 && '+'}<kbd>{k}</kbd></span>)} {SHORTCUT_WORDS[s.action]}
+                      </span>
+                    ))}.
+                  </p>
+                )}
               </div>
             )}
         </section>

@@ -1,9 +1,10 @@
 /**
  * The server bar: where the engine listens (click the URL to copy it), the
  * address fields with Apply, the engine's state, and the live count and rate.
+ * In browser mode a small badge says so (there is no native menu there).
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import type { EngineStatus, InspectorApi } from '../../../common/inspector-api';
+import type { EngineStatus, InspectorApi, InspectorMode } from '../../../common/inspector-api';
 import type { FieldError } from '../../../common/canned-response';
 import type { TrafficFeed } from '../model/traffic-feed';
 import { parseListenDraft } from '../model/listen-draft';
@@ -13,6 +14,8 @@ const TICK_MS = 500;
 
 interface Props {
   api: InspectorApi;
+  /** 'browser' shows the mode badge; desktop shows nothing. */
+  mode: InspectorMode;
   status: EngineStatus;
   /** When the current status arrived (performance.now()), for the restart countdown. */
   statusAt: number;
@@ -41,7 +44,7 @@ export function statusText(status: EngineStatus, secondsLeft: number): string {
   }
 }
 
-export function ServerBar({ api, status, statusAt, url, feed, onCopyUrl }: Props) {
+export function ServerBar({ api, mode, status, statusAt, url, feed, onCopyUrl }: Props) {
   const now = useTick(TICK_MS);
   const [host, setHost] = useState(status.listen.host);
   const [port, setPort] = useState(String(status.listen.port));
@@ -92,6 +95,14 @@ export function ServerBar({ api, status, statusAt, url, feed, onCopyUrl }: Props
   return (
     <header className="server-bar">
       <div className="brand" aria-hidden="true">Sockeye</div>
+      {mode === 'browser' && (
+        <span
+          className="mode-badge" data-testid="app-mode"
+          title="Running in a web browser through sockeye serve --ui: no app menu; its shortcuts work in the page"
+        >
+          browser
+        </span>
+      )}
       <button type="button" className="server-url" data-testid="server-url" onClick={onCopyUrl} title="Copy the address">
         {url}
       </button>
