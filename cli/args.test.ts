@@ -15,6 +15,7 @@ const VALID: Array<{ name: string; argv: string[]; want: Command }> = [
     want: serve({
       host: '127.0.0.1', port: 8080, status: null, headers: [], body: null, responseFile: null, json: false, captureBodyBytes: 1048576,
       headTimeoutMs: 30_000, bodyTimeoutMs: 60_000, idleTimeoutMs: 120_000, maxConnections: 10_000,
+      ui: false, uiHost: '127.0.0.1', uiPort: 0,
     }),
   },
   { name: 'serve --help', argv: ['serve', '--help'], want: { command: 'help', topic: 'serve' } },
@@ -47,6 +48,10 @@ const VALID: Array<{ name: string; argv: string[]; want: Command }> = [
     argv: ['serve', '--idle-timeout', '3', '--max-connections', '4', '--head-timeout', '1', '--body-timeout', '2'],
     want: serve({ headTimeoutMs: 1, bodyTimeoutMs: 2, idleTimeoutMs: 3, maxConnections: 4 }),
   },
+  { name: 'ui', argv: ['serve', '--ui'], want: serve({ ui: true }) },
+  { name: 'ui with port and host, in any order', argv: ['serve', '--ui-port', '9001', '--ui-host=::1', '--ui'], want: serve({ ui: true, uiPort: 9001, uiHost: '::1' }) },
+  { name: 'ui port 0', argv: ['serve', '--ui', '--ui-port=0'], want: serve({ ui: true, uiPort: 0 }) },
+  { name: 'ui on a LAN address', argv: ['serve', '--ui', '--ui-host', '192.168.1.5'], want: serve({ ui: true, uiHost: '192.168.1.5' }) },
   {
     name: 'everything together',
     argv: ['serve', '--json', '--host', '0.0.0.0', '--port', '9000', '--status', '201', '--header', 'A: 1',
@@ -103,6 +108,24 @@ const INVALID: Array<{ name: string; argv: string[]; error: string }> = [
   { name: 'idle timeout over a day', argv: ['serve', '--idle-timeout', '86400001'], error: '--idle-timeout must be a whole number of milliseconds from 1 to 86400000, got "86400001"' },
   { name: 'missing idle timeout value', argv: ['serve', '--idle-timeout'], error: '--idle-timeout needs a value' },
   { name: 'head timeout twice', argv: ['serve', '--head-timeout', '1', '--head-timeout=2'], error: '--head-timeout is given more than once' },
+  { name: 'ui with a value', argv: ['serve', '--ui=yes'], error: '--ui takes no value' },
+  { name: 'ui port without ui', argv: ['serve', '--ui-port', '1'], error: '--ui-port is for the browser inspector; add --ui' },
+  { name: 'ui host without ui', argv: ['serve', '--ui-host', '::1'], error: '--ui-host is for the browser inspector; add --ui' },
+  { name: 'ui port too large', argv: ['serve', '--ui', '--ui-port', '65536'], error: '--ui-port must be a whole number from 0 to 65535, got "65536"' },
+  { name: 'ui port twice', argv: ['serve', '--ui', '--ui-port', '1', '--ui-port', '2'], error: '--ui-port is given more than once' },
+  {
+    name: 'ui host that is a name', argv: ['serve', '--ui', '--ui-host', 'localhost'],
+    error: '--ui-host must be an IP address such as 127.0.0.1 or ::1 (names are not resolved), got "localhost"',
+  },
+  { name: 'empty ui host', argv: ['serve', '--ui', '--ui-host='], error: '--ui-host must be an IP address such as 127.0.0.1 or ::1 (names are not resolved), got ""' },
+  {
+    name: 'ui host wildcard IPv4', argv: ['serve', '--ui', '--ui-host', '0.0.0.0'],
+    error: '--ui-host must be one address, not the wildcard 0.0.0.0: the inspector accepts only requests addressed to the address it listens on',
+  },
+  {
+    name: 'ui host wildcard IPv6', argv: ['serve', '--ui', '--ui-host', '::'],
+    error: '--ui-host must be one address, not the wildcard ::: the inspector accepts only requests addressed to the address it listens on',
+  },
   { name: 'max connections 0', argv: ['serve', '--max-connections', '0'], error: '--max-connections must be a whole number from 1 to 1000000, got "0"' },
   { name: 'max connections too large', argv: ['serve', '--max-connections', '1000001'], error: '--max-connections must be a whole number from 1 to 1000000, got "1000001"' },
   { name: 'max connections with a sign', argv: ['serve', '--max-connections', '+5'], error: '--max-connections must be a whole number from 1 to 1000000, got "+5"' },

@@ -9,6 +9,7 @@
  * even when it starts with `-`, so `--body -x` works. Each single-valued
  * option may be given once; `--header` repeats.
  */
+import { validateListen } from '../common/app-settings';
 import type { HeaderPair } from '../common/capture-record';
 import { MAX_CANNED_STATUS, MIN_CANNED_STATUS } from '../common/canned-response';
 import {
@@ -17,6 +18,9 @@ import {
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
+/** The browser inspector (--ui) listens on loopback unless told otherwise; its port is picked by the system. */
+export const DEFAULT_UI_HOST = '127.0.0.1';
+export const DEFAULT_UI_PORT = 0;
 export const MAX_PORT = 65535;
 /** Each captured body is held in memory and printed; a larger limit is refused rather than risking the process. */
 export const MAX_CAPTURE_BODY_BYTES = 1024 * 1024 * 1024;
@@ -43,6 +47,10 @@ export interface ServeOptions {
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
   maxConnections: number;
+  /** `--ui`: also serve the browser inspector. */
+  ui: boolean;
+  uiHost: string;
+  uiPort: number;
 }
 
 /** `sockeye serve` with no options. Copy it (the headers array is shared). */
@@ -59,6 +67,9 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
   bodyTimeoutMs: DEFAULT_BODY_TIMEOUT_MS,
   idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
   maxConnections: DEFAULT_MAX_CONNECTIONS,
+  ui: false,
+  uiHost: DEFAULT_UI_HOST,
+  uiPort: DEFAULT_UI_PORT,
 });
 
 export type Command =
@@ -108,6 +119,13 @@ Options:
   --max-connections N       connections open at once; past it new ones wait in the
                             kernel's backlog (default ${DEFAULT_MAX_CONNECTIONS})
   --json                    print one JSON object per request instead of a line
+  --ui                      also serve the inspector to a web browser; its address, with a
+                            per-run secret, is printed on the second line:
+                              inspector on http://127.0.0.1:PORT/?secret=...
+                            open that URL (it sets a cookie; keep the URL to yourself)
+  --ui-port N               the inspector's TCP port; 0 picks a free one (default ${DEFAULT_UI_PORT})
+  --ui-host ADDR            the inspector's IP address (default ${DEFAULT_UI_HOST}); another than
+                            loopback lets other machines reach it (a warning is printed)
   -h, --help                show this help
 
 Timeouts are in milliseconds, from 1 to ${MAX_TIMEOUT_MS}; they are checked a few times a second.
@@ -115,11 +133,11 @@ Timeouts are in milliseconds, from 1 to ${MAX_TIMEOUT_MS}; they are checked a fe
 
 const VALUE_OPTION_NAMES = [
   'host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes',
-  'head-timeout', 'body-timeout', 'idle-timeout', 'max-connections',
+  'head-timeout', 'body-timeout', 'idle-timeout', 'max-connections', 'ui-port', 'ui-host',
 ] as const;
 type ValueOption = (typeof VALUE_OPTION_NAMES)[number];
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>(VALUE_OPTION_NAMES);
-const FLAG_OPTIONS: ReadonlySet<string> = new Set(['json', 'help']);
+const FLAG_OPTIONS: ReadonlySet<string> = new Set(['json', 'help', 'ui']);
 
 const fail = (error: string): ArgsResult => ({ ok: false, error });
 
@@ -180,7 +198,8 @@ function parseServe(argv: readonly string[]): ArgsResult {
     if (FLAG_OPTIONS.has(name)) {
       if (eq >= 0) return fail(`--${name} takes no value`);
       if (name === 'help') return { ok: true, value: { command: 'help', topic: 'serve' } };
-      options.json = true;
+      if (name === 'ui') options.ui = true;
+      else options.json = true;
       continue;
     }
     if (!VALUE_OPTIONS.has(name)) return fail(`unknown option --${name}; run 'sockeye serve --help' for usage`);
@@ -199,6 +218,9 @@ function parseServe(argv: readonly string[]): ArgsResult {
     }
     const problem = applyValue(options, name as ValueOption, value);
     if (problem !== null) return fail(problem);
+  }
+  for (const name of ['ui-port', 'ui-host']) {
+    if (seen.has(name) && !options.ui) return fail(`--${name} is for the browser inspector; add --ui`);
   }
   return { ok: true, value: { command: 'serve', options } };
 }
@@ -239,5 +261,26 @@ function applyValue(options: ServeOptions, name: ValueOption, value: string): st
       return wholeNumberOption(name, value, 1, MAX_TIMEOUT_MS, (n) => { options.idleTimeoutMs = n; }, 'milliseconds');
     case 'max-connections':
       return wholeNumberOption(name, value, 1, MAX_CONNECTIONS_LIMIT, (n) => { options.maxConnections = n; });
+    case 'ui-port':
+      return wholeNumberOption(name, value, 0, MAX_PORT, (n) => { options.uiPort = n; });
+    case 'ui-host': {
+      const problem = uiHostProblem(value);
+      if (problem !== null) return problem;
+      options.uiHost = value;
+      return null;
+    }
   }
+}
+
+/**
+ * Why `--ui-host` cannot be used, or null. It must be one IP literal: the
+ * inspector refuses requests whose Host does not name the address it listens
+ * on (DNS rebinding), so neither a name nor a wildcard (0.0.0.0, ::) will do.
+ */
+function uiHostProblem(host: string): string | null {
+  if (!validateListen({ host, port: 1 }).ok) return `--ui-host must be an IP address such as 127.0.0.1 or ::1 (names are not resolved), got "${host}"`;
+  if (host.split(/[:.]/).every((part) => /^0*$/.test(part))) {
+    return `--ui-host must be one address, not the wildcard ${host}: the inspector accepts only requests addressed to the address it listens on`;
+  }
+  return null;
 }
