@@ -5,7 +5,13 @@
  * Output contract: stdout gets exactly `listening on http://HOST:PORT` once the
  * listener is open, then one line (or one JSON object) per request and nothing
  * else; problems go to stderr, one line each.
+ *
+ * With --ui, line 2 is `inspector on http://UIHOST:UIPORT/?secret=HEX` (the
+ * only place the secret is ever printed), then the request lines as without
+ * it; requests to the inspector are never captured nor printed. The page may
+ * move the capture listener; the new address shows in the page, not on stdout.
  */
+import type { ListenSettings } from '../common/app-settings';
 import type { CannedResponse } from '../common/canned-response';
 import { decodeRecordBatch, type RecordBatch } from '../common/record-batch';
 import { SyscallError } from '../native-bridge';
@@ -15,6 +21,7 @@ import type { ServeOptions } from './args';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE, oneLine } from './cli-error';
 import { formatHostPort, formatListening, formatRecordJson, formatRecordLine, type LineStyle } from './format';
 import { buildResponse, readResponseFile } from './response';
+import { checkRendererBuilt, Inspector, rendererRoot } from './ui/serve-ui';
 
 /** Ports below this need privileges on Linux (net.ipv4.ip_unprivileged_port_start default). */
 const PRIVILEGED_PORT_LIMIT = 1024;
@@ -58,6 +65,10 @@ function describeStartError(err: unknown, host: string, port: number): CliError 
   }
 }
 
+const reportInternalError = (err: unknown): void => {
+  process.stderr.write(`sockeye: internal error: ${oneLine(String(err))}\n`);
+};
+
 /**
  * Serve until SIGINT or SIGTERM (or until stdout is closed by its reader),
  * then stop the engine, which delivers and prints the last records, and
@@ -67,31 +78,61 @@ function describeStartError(err: unknown, host: string, port: number): CliError 
  */
 export async function serve(options: ServeOptions): Promise<void> {
   const response = resolveResponse(options);
+  // Before anything is opened: an unbuilt inspector is a setup problem, not a runtime one.
+  if (options.ui) checkRendererBuilt(rendererRoot());
   const style: LineStyle = { color: process.stdout.isTTY === true && !process.env.NO_COLOR };
   let outputClosed = false;
+  let inspector: Inspector | null = null;
 
-  const print = (batch: RecordBatch): void => {
+  const deliver = (batch: RecordBatch): void => {
+    inspector?.publishBatch(batch);
     if (outputClosed) return;
     let text = '';
     for (const r of decodeRecordBatch(batch)) text += `${options.json ? formatRecordJson(r) : formatRecordLine(r, style)}\n`;
     if (text) process.stdout.write(text);
   };
 
+  /** A capture engine with the command line's limits; every one (the page may start others) prints and feeds. */
+  const startCapture = (listen: ListenSettings, withResponse: CannedResponse): Engine => Engine.start({
+    listen: [{ host: listen.host, port: listen.port }],
+    response: withResponse,
+    captureBodyBytes: options.captureBodyBytes,
+    headTimeoutMs: options.headTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxConnections: options.maxConnections,
+    sink: callbackSink(deliver),
+    onInternalError: reportInternalError,
+  });
+
   let engine: Engine;
   try {
-    engine = Engine.start({
-      listen: [{ host: options.host, port: options.port }],
-      response,
-      captureBodyBytes: options.captureBodyBytes,
-      headTimeoutMs: options.headTimeoutMs,
-      bodyTimeoutMs: options.bodyTimeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs,
-      maxConnections: options.maxConnections,
-      sink: callbackSink(print),
-      onInternalError: (err) => process.stderr.write(`sockeye: internal error: ${oneLine(String(err))}\n`),
-    });
+    engine = startCapture({ host: options.host, port: options.port }, response);
   } catch (err) {
     throw describeStartError(err, options.host, options.port) ?? err;
+  }
+
+  if (options.ui) {
+    try {
+      inspector = Inspector.start({
+        uiHost: options.uiHost,
+        uiPort: options.uiPort,
+        capture: engine,
+        response,
+        host: {
+          start: startCapture,
+          describeError: (err, listen) => ({
+            message: describeStartError(err, listen.host, listen.port)?.message ?? oneLine(String(err)),
+            code: err instanceof SyscallError ? err.code : null,
+          }),
+        },
+        onInternalError: reportInternalError,
+      });
+    } catch (err) {
+      await engine.stop();
+      const described = describeStartError(err, options.uiHost, options.uiPort);
+      throw described ? new CliError(`inspector: ${described.message}`, described.exitCode) : err;
+    }
   }
 
   let stopping = false;
@@ -114,8 +155,17 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   try {
     process.stdout.write(`${formatListening(engine.listeners[0]!)}\n`);
+    if (inspector) {
+      process.stdout.write(`inspector on ${inspector.url}\n`);
+      if (inspector.exposed) {
+        process.stderr.write(`sockeye: warning: the inspector listens on ${options.uiHost}, which other machines can reach; ` +
+          'anyone with its URL can read the captured traffic and change the response\n');
+      }
+    }
     await stopRequested;
   } finally {
-    await engine.stop();
+    // The inspector stops the capture engine it runs (the page may have replaced the first one).
+    if (inspector) await inspector.stop();
+    else await engine.stop();
   }
 }
