@@ -131,6 +131,8 @@ export async function startServeProcess(options: ServeProcessOptions = {}): Prom
   });
 
   const lines: string[] = [];
+  /** The address lines before the request lines: `listening on …`, and with --ui `inspector on …`. */
+  const addressLines = ui ? 2 : 1;
   let count = 0;
   let leaks = 0;
   let secret: string | null = null;
@@ -139,13 +141,13 @@ export async function startServeProcess(options: ServeProcessOptions = {}): Prom
   // Requests' lines are checked for the secret as they arrive, so nothing needs keeping to know.
   const takeLine = (line: string): void => {
     count++;
-    if (count <= 2 || keepLines) lines.push(line);
-    if (count > 2 && secret !== null && line.includes(secret)) leaks++;
+    if (count <= addressLines || keepLines) lines.push(line);
+    if (count > addressLines && secret !== null && line.includes(secret)) leaks++;
     for (const wake of lineWaiters) wake();
   };
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
-    if (!keepLines && count >= 2) {
+    if (!keepLines && count >= addressLines) {
       // Counting only (a bench's flood of request lines): no string per line. A secret is looked for in the
       // unfinished line plus the chunk, so one that spans chunks is found; a leak may be counted more than once.
       const text = partial + chunk;
