@@ -1,18 +1,24 @@
 /**
  * scripts/start.js (`npm start`) in a fake project: it must find the Electron
- * binary without loading the electron package (which would download it),
- * explain what to do when the binary is missing, and launch it with the app
- * folder when it is there.
+ * binary without loading the electron package (which would download it) and
+ * launch it with the app folder when it is there; where it is missing, say so
+ * in one line and serve the inspector to the browser instead (the real
+ * build/ and dist/renderer, linked into the fake project), opening its URL
+ * with xdg-open when that is on PATH.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REPO = join(__dirname, '..', '..');
 const RUN_TIMEOUT_MS = 20_000;
+/** Longest wait for the browser-mode child to print its lines or exit. */
+const WAIT_MS = 15_000;
+const ONE_LINE_RE = /^sockeye: no Electron binary \(([^\n]+)\); opening the inspector in your browser instead\n/;
 
 interface FakeProject {
   root: string;
@@ -20,7 +26,7 @@ interface FakeProject {
   loadedMarker: string;
 }
 
-function fakeProject(options: { pathTxt?: string; built?: boolean } = {}): FakeProject {
+function fakeProject(options: { pathTxt?: string; built?: boolean; withCli?: boolean } = {}): FakeProject {
   const root = mkdtempSync(join(tmpdir(), 'sockeye-start-'));
   mkdirSync(join(root, 'scripts'));
   for (const f of ['start.js', 'electron-binary.js']) copyFileSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
@@ -35,6 +41,10 @@ function fakeProject(options: { pathTxt?: string; built?: boolean } = {}): FakeP
     mkdirSync(join(root, 'dist', 'electron'), { recursive: true });
     writeFileSync(join(root, 'dist', 'electron', 'main.js'), '');
   }
+  if (options.withCli) {
+    // The real compiled CLI (Node resolves the link, so koffi and dist/renderer come from the repository).
+    symlinkSync(join(REPO, 'build'), join(root, 'build'));
+  }
   return { root, loadedMarker };
 }
 
@@ -47,41 +57,165 @@ function runStart(project: FakeProject, env: Record<string, string> = {}, args: 
   });
 }
 
-function assertExplainsMissingBinary(result: ReturnType<typeof runStart>, project: FakeProject, reason: RegExp): void {
-  assert.equal(result.status, 3, result.stderr);
-  assert.match(result.stderr, /the Electron binary is not installed/);
-  assert.match(result.stderr, reason);
-  assert.match(result.stderr, /node node_modules\/electron\/install\.js/);
-  assert.match(result.stderr, /npm install-scripts approve electron/);
-  assert.match(result.stderr, /ELECTRON_OVERRIDE_DIST_PATH=/);
-  assert.match(result.stderr, /npx sockeye serve/);
-  assert.equal(existsSync(project.loadedMarker), false, 'the electron package was not loaded (it would download)');
-  assert.deepEqual(readdirSync(join(project.root, 'node_modules', 'electron')).filter((f) => f === 'dist'), [], 'nothing was downloaded');
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+interface BrowserModeRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForStdout(re: RegExp): Promise<RegExpMatchArray>;
 }
 
-test('npm start without a downloaded binary explains why, how to get it and how to run headless, and fails', () => {
-  const project = fakeProject();
+/** start.js as `npm start -- args` would run it, with output collected. */
+function spawnStart(project: FakeProject, env: Record<string, string>, args: string[]): BrowserModeRun {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ELECTRON_') && k !== 'SOCKEYE_NO_OPEN'));
+  const child = spawn(process.execPath, [join(project.root, 'scripts', 'start.js'), ...args], {
+    env: { ...clean, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitForStdout(re) {
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const m = out.match(re);
+        if (m) return m;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`no ${re} in stdout: ${JSON.stringify(out)}; stderr: ${JSON.stringify(err)}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+/** Send one request to 127.0.0.1:port and return the answer's first line. */
+function firstLine(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let data = '';
+    socket.setTimeout(WAIT_MS, () => socket.destroy(new Error('no answer')));
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (d) => { data += d.toString('latin1'); });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+  });
+}
+
+/** True when nothing listens on 127.0.0.1:port any more. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('connect', () => { socket.destroy(); resolve(false); });
+    socket.on('error', () => resolve(true));
+  });
+}
+
+/**
+ * npm start where the Electron binary is missing: one line saying so (with
+ * `reason`), then serve --ui's two lines, a capture port that answers and an
+ * inspector that hands out its cookie; SIGTERM by PID stops it with status 0
+ * and closes both ports. Returns the run for further checks.
+ */
+async function assertServesBrowserMode(project: FakeProject, env: Record<string, string>, reason: RegExp): Promise<BrowserModeRun & { url: string }> {
+  const run = spawnStart(project, env, ['--port', '0', '--ui-port', '0']);
   try {
-    assertExplainsMissingBinary(runStart(project), project, /path\.txt is missing/);
+    const listening = await run.waitForStdout(/^listening on http:\/\/127\.0\.0\.1:(\d+)\n/m);
+    const inspector = await run.waitForStdout(/^inspector on (http:\/\/127\.0\.0\.1:(\d+)\/\?secret=[0-9a-f]{64})\n/m);
+    const stderrLine = ONE_LINE_RE.exec(run.stderr());
+    assert.ok(stderrLine, `one line saying there is no Electron binary: ${JSON.stringify(run.stderr())}`);
+    assert.match(stderrLine[1]!, reason);
+    assert.equal(run.stderr(), stderrLine[0], 'nothing else on stderr');
+    assert.equal(existsSync(project.loadedMarker), false, 'the electron package was not loaded (it would download)');
+    assert.deepEqual(readdirSync(join(project.root, 'node_modules', 'electron')).filter((f) => f === 'dist'), [], 'nothing was downloaded');
+
+    const capturePort = Number(listening[1]);
+    const uiPort = Number(inspector[2]);
+    const url = new URL(inspector[1]!);
+    assert.equal(await firstLine(capturePort, 'GET /from-npm-start HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), 'HTTP/1.1 200 OK');
+    assert.equal(await firstLine(uiPort, `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: 127.0.0.1:${uiPort}\r\nConnection: close\r\n\r\n`), 'HTTP/1.1 303 See Other');
+    await run.waitForStdout(/\/from-npm-start\n/);
+
+    run.child.kill('SIGTERM');
+    const exit = await Promise.race([run.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('did not exit after SIGTERM')), WAIT_MS))]);
+    assert.deepEqual(exit, { code: 0, signal: null }, run.stderr());
+    assert.equal(await refused(capturePort), true, 'the capture port is closed');
+    assert.equal(await refused(uiPort), true, 'the inspector port is closed');
+    return Object.assign(run, { url: inspector[1]! });
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+}
+
+/** A stand-in xdg-open in its own folder that records the URL it was given. */
+function fakeOpener(project: FakeProject): { dir: string; record: string } {
+  const dir = join(project.root, 'fake-bin');
+  mkdirSync(dir, { recursive: true });
+  const record = join(dir, 'opened.txt');
+  writeFileSync(join(dir, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" >> ${JSON.stringify(record)}\n`);
+  chmodSync(join(dir, 'xdg-open'), 0o755);
+  return { dir, record };
+}
+
+test('npm start without a downloaded binary says so in one line and serves the inspector to the browser', { timeout: 60_000 }, async () => {
+  const project = fakeProject({ withCli: true });
+  try {
+    const opener = fakeOpener(project);
+    await assertServesBrowserMode(project, { SOCKEYE_NO_OPEN: '1', PATH: opener.dir }, /path\.txt is missing/);
+    assert.equal(existsSync(opener.record), false, 'SOCKEYE_NO_OPEN: xdg-open was not run');
   } finally {
     rmSync(project.root, { recursive: true, force: true });
   }
 });
 
-test('npm start with path.txt but no binary in dist/ fails the same way', () => {
-  const project = fakeProject({ pathTxt: 'electron' });
+test('npm start without Electron opens the printed URL with xdg-open from PATH', { timeout: 60_000 }, async () => {
+  const project = fakeProject({ withCli: true, pathTxt: 'electron' });
   try {
-    assertExplainsMissingBinary(runStart(project), project, /node_modules\/electron\/dist\/electron is missing/);
+    const opener = fakeOpener(project);
+    const run = await assertServesBrowserMode(project, { PATH: opener.dir }, /node_modules\/electron\/dist\/electron is missing/);
+    const deadline = Date.now() + WAIT_MS;
+    while (!existsSync(opener.record) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(readFileSync(opener.record, 'utf8'), `${run.url}\n`);
   } finally {
     rmSync(project.root, { recursive: true, force: true });
   }
 });
 
-test('npm start with a wrong ELECTRON_OVERRIDE_DIST_PATH names the path it tried', () => {
+test('npm start with a wrong ELECTRON_OVERRIDE_DIST_PATH names the path it tried, and serves the browser inspector', { timeout: 60_000 }, async () => {
+  const project = fakeProject({ withCli: true });
+  try {
+    // No xdg-open on PATH at all: the URL is printed and nothing else happens.
+    await assertServesBrowserMode(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'nowhere'), PATH: join(project.root, 'empty') },
+      /ELECTRON_OVERRIDE_DIST_PATH is set, but .*nowhere\/electron is not an executable/);
+  } finally {
+    rmSync(project.root, { recursive: true, force: true });
+  }
+});
+
+test('npm start without Electron and without a built CLI says to build', () => {
   const project = fakeProject();
   try {
-    const result = runStart(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'nowhere') });
-    assertExplainsMissingBinary(result, project, /ELECTRON_OVERRIDE_DIST_PATH is set, but .*nowhere\/electron is not an executable/);
+    const result = runStart(project);
+    assert.equal(result.status, 4, result.stderr);
+    assert.match(result.stderr, ONE_LINE_RE);
+    assert.match(result.stderr, /build\/cli\/main\.js is missing; run `npm run build` first/);
+    assert.equal(result.stdout, '');
+    assert.equal(existsSync(project.loadedMarker), false);
   } finally {
     rmSync(project.root, { recursive: true, force: true });
   }

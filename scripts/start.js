@@ -1,42 +1,125 @@
 #!/usr/bin/env node
 // `npm start` (after `npm run build`): launches the desktop app with the
-// Electron binary from node_modules/electron. When the binary is missing it
-// says so, how to get it and how to run the headless CLI meanwhile, and exits
-// non-zero; it never triggers a download.
+// Electron binary from node_modules/electron. It never triggers a download.
+//
+// Where that binary is missing it says so in ONE line on stderr and runs the
+// browser inspector instead: `node build/cli/main.js serve --ui` with this
+// script's arguments (`npm start -- --port 0 --ui-port 0`), its output passed
+// through, signals forwarded, and the printed `inspector on URL` opened with
+// xdg-open when that is on PATH (not when SOCKEYE_NO_OPEN is set). Exits with
+// the child's status.
 'use strict';
 const { spawn } = require('node:child_process');
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
-const { findElectronBinary, missingBinaryMessage } = require('./electron-binary');
+const { accessSync, constants, existsSync } = require('node:fs');
+const { delimiter, join } = require('node:path');
+const { constants: osConstants } = require('node:os');
+const { findElectronBinary } = require('./electron-binary');
 
 const ROOT = join(__dirname, '..');
 const MAIN_BUNDLE = join(ROOT, 'dist', 'electron', 'main.js');
-/** Exit statuses: the binary is missing; the app is not built. */
-const EXIT_NO_ELECTRON = 3;
+const CLI = join(ROOT, 'build', 'cli', 'main.js');
+/** Exit status when the app (or, without Electron, the CLI) is not built. */
 const EXIT_NOT_BUILT = 4;
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** The line `sockeye serve --ui` prints with the inspector's URL (cli/serve.ts output contract). */
+const INSPECTOR_LINE = /^inspector on (http:\/\/\S+)\n/m;
+/** The system's "open this URL in the user's browser" command (freedesktop xdg-utils). */
+const OPENER = 'xdg-open';
+
+/** `name` as an executable file in one of PATH's folders, or null; no shell involved. */
+function findOnPath(name, env) {
+  for (const dir of (env.PATH || '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** A child's end as an exit status: its code, or 128 + the signal's number as a shell reports it. */
+function exitStatus(code, signal) {
+  if (code !== null) return code;
+  return 128 + (osConstants.signals[signal] || 0);
+}
+
+/** Open `url` with xdg-open, detached; a failure is one line on stderr and nothing else. */
+function openInBrowser(url) {
+  if (process.env.SOCKEYE_NO_OPEN) return;
+  const opener = findOnPath(OPENER, process.env);
+  if (!opener) return;
+  const fail = (why) => process.stderr.write(`sockeye: could not open a browser (${OPENER} ${why}); open the URL above yourself\n`);
+  const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+  child.on('error', (err) => fail(err.code || err.message));
+  child.on('exit', (code, signal) => {
+    if (code !== 0) fail(code === null ? `was killed by ${signal}` : `exited with ${code}`);
+  });
+  child.unref();
+}
+
+/** No Electron: serve the inspector to the browser instead. */
+function startBrowserMode(reason) {
+  process.stderr.write(`sockeye: no Electron binary (${reason}); opening the inspector in your browser instead\n`);
+  if (!existsSync(CLI)) {
+    process.stderr.write(`sockeye: ${CLI} is missing; run \`npm run build\` first (npm start does).\n`);
+    process.exit(EXIT_NOT_BUILT);
+  }
+  // Its own process group: a Ctrl-C in the terminal reaches only this script, which forwards it once
+  // (a second SIGINT would make serve exit at once instead of printing its last records).
+  const child = spawn(process.execPath, [CLI, 'serve', '--ui', ...process.argv.slice(2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  // If this script dies, serve's stdout pipe breaks and serve stops at its next write (EPIPE).
+  let pending = '';
+  let opened = false;
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (opened) return;
+    pending += chunk.toString('utf8');
+    const m = INSPECTOR_LINE.exec(pending);
+    if (m) {
+      opened = true;
+      pending = '';
+      openInBrowser(m[1]);
+    } else if (pending.length > 64 * 1024) {
+      pending = pending.slice(-4096);
+    }
+  });
+  child.on('error', (err) => {
+    process.stderr.write(`sockeye: could not start ${CLI}: ${err.message}\n`);
+    process.exit(1);
+  });
+  // 'close': after the child's stdout is drained, so nothing it printed is lost.
+  child.on('close', (code, signal) => process.exit(exitStatus(code, signal)));
+}
+
+function startDesktop(path) {
+  if (!existsSync(MAIN_BUNDLE)) {
+    process.stderr.write(`sockeye: ${MAIN_BUNDLE} is missing; run \`npm run build\` first (npm start does).\n`);
+    process.exit(EXIT_NOT_BUILT);
+  }
+  if (typeof process.getuid === 'function' && process.getuid() === 0 && !process.argv.includes('--no-sandbox')) {
+    process.stderr.write('sockeye: running as root; Chromium refuses to start as root with its sandbox on. Run as a normal user.\n');
+  }
+  // ELECTRON_RUN_AS_NODE would turn the binary into plain Node and ignore the app.
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  // The app folder: Electron reads package.json "main" (dist/electron/main.js) and names the profile after it.
+  const child = spawn(path, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit', env });
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  child.on('error', (err) => {
+    process.stderr.write(`sockeye: could not start ${path}: ${err.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
 const found = findElectronBinary({ root: ROOT, env: process.env });
-if (!found.ok) {
-  process.stderr.write(missingBinaryMessage(found.reason));
-  process.exit(EXIT_NO_ELECTRON);
-}
-if (!existsSync(MAIN_BUNDLE)) {
-  process.stderr.write(`sockeye: ${MAIN_BUNDLE} is missing; run \`npm run build\` first (npm start does).\n`);
-  process.exit(EXIT_NOT_BUILT);
-}
-if (typeof process.getuid === 'function' && process.getuid() === 0 && !process.argv.includes('--no-sandbox')) {
-  process.stderr.write('sockeye: running as root; Chromium refuses to start as root with its sandbox on. Run as a normal user.\n');
-}
-
-// ELECTRON_RUN_AS_NODE would turn the binary into plain Node and ignore the app.
-const env = { ...process.env };
-delete env.ELECTRON_RUN_AS_NODE;
-// The app folder: Electron reads package.json "main" (dist/electron/main.js) and names the profile after it.
-const child = spawn(found.path, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit', env });
-for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
-child.on('error', (err) => {
-  process.stderr.write(`sockeye: could not start ${found.path}: ${err.message}\n`);
-  process.exit(1);
-});
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+if (found.ok) startDesktop(found.path);
+else startBrowserMode(found.reason);
