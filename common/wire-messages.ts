@@ -26,6 +26,10 @@ export interface EngineStats {
   acceptPauses: number;
   /** Unexpected internal errors contained to one connection. */
   internalErrors: number;
+  /** Requests served by a handler listener (not captured, so not in `requests`). */
+  handledRequests: number;
+  /** Streamed responses handlers opened. */
+  streamsOpened: number;
 }
 
 export type EngineEvent =

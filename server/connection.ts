@@ -6,6 +6,13 @@ import type { SocketAddress } from '../common/capture-record';
 import type { RecordParts } from '../common/record-batch';
 import type { RequestHead } from './http/parse-types';
 import type { ChunkedDecoder } from './http/chunked-decoder';
+import type { RequestHandler, StreamCloseReason } from './http-handler';
+
+/** The engine's side of an open streamed response (engine.ts EngineStream). */
+export interface OpenStream {
+  /** Close the stream's listeners with `reason` (the connection is closing). */
+  connectionClosed(reason: StreamCloseReason): void;
+}
 
 /** A request whose head is parsed and whose body is still arriving. */
 export interface InFlightRequest {
@@ -67,6 +74,16 @@ export class Connection {
    * over its cap; parsing resumes as the client reads (engine.ts resumeParsing).
    */
   parsePaused = false;
+
+  /** Set for connections of a handler listener: requests are served by it and never captured. */
+  handler: RequestHandler | null = null;
+  /** Body limits of this connection's listener (413 past maxBodyBytes; bytes kept per record). */
+  maxBodyBytes = 0;
+  captureBodyBytes = 0;
+  /** A streamed response is open: no further request is read; the connection closes when it ends. */
+  stream: OpenStream | null = null;
+  /** A write to the open stream scheduled a flush that has not run yet. */
+  flushScheduled = false;
 
   constructor(
     readonly fd: number,

@@ -10,11 +10,15 @@
  * handed to the CaptureBatcher once its answer has been written. Well-formed
  * requests get the canned response; malformed ones get their 4xx, are still
  * recorded with an error code, and their connection is closed.
+ *
+ * A listener with a handler (server/http-handler.ts) serves instead: its
+ * requests go to the handler, whose answer may be a stream that stays open,
+ * and nothing on it is recorded or counted as captured traffic.
  */
 import type { CaptureErrorCode, HeaderPair, SocketAddress } from '../common/capture-record';
 import { CAPTURE_ERROR_STATUS } from '../common/capture-record';
 import {
-  DEFAULT_CANNED_RESPONSE, formatFieldErrors, validateCannedResponse, type CannedResponse, type Validated,
+  DEFAULT_CANNED_RESPONSE, formatFieldErrors, statusForbidsBody, validateCannedResponse, type CannedResponse, type Validated,
 } from '../common/canned-response';
 import type { RecordParts } from '../common/record-batch';
 import type { EngineStats } from '../common/wire-messages';
@@ -28,11 +32,16 @@ import {
 import { parseRequestHead } from './http/request-parser';
 import { ChunkedDecoder } from './http/chunked-decoder';
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadSketch, type RequestHead } from './http/parse-types';
-import { buildErrorResponse, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
+import {
+  buildHandlerHead, encodeChunk, DEFAULT_HANDLER_MAX_BODY_BYTES, LAST_CHUNK, MAX_STREAM_QUEUE_BYTES,
+  type HandlerResult, type RequestHandler, type ResponseStream, type StreamCloseReason,
+} from './http-handler';
+import { makeHandlerRequest } from './handler-request';
+import { buildErrorResponse, httpDate, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
 import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
 import type { CaptureSink } from './capture-sink';
 import {
-  Connection, MIN_BUFFER_BYTES, appendPending, bodyReceived, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
+  Connection, MIN_BUFFER_BYTES, type OpenStream, appendPending, bodyReceived, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
 } from './connection';
 import {
   DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES,
@@ -64,6 +73,10 @@ export const SWEEP_INTERVAL_MS = 250;
 export interface ListenAddress {
   host: string;
   port: number;
+  /** Serve this listener's requests with `handler` instead of capturing them (server/http-handler.ts). */
+  handler?: RequestHandler;
+  /** Handler listeners only: largest request body (413 past it); DEFAULT_HANDLER_MAX_BODY_BYTES when unset. */
+  maxBodyBytes?: number;
 }
 
 export interface EngineOptions {
@@ -97,6 +110,9 @@ export class EngineConfigError extends Error {
 interface Listener {
   fd: number;
   address: SocketAddress;
+  handler: RequestHandler | null;
+  maxBodyBytes: number;
+  captureBodyBytes: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -147,6 +163,7 @@ export class Engine {
   private readonly counters = {
     connectionsAccepted: 0, connectionsWithoutRequest: 0, requests: 0, malformedRequests: 0,
     bytesRead: 0, bytesSent: 0, partialSends: 0, bytesDiscardedAfterClose: 0, acceptPauses: 0, internalErrors: 0,
+    handledRequests: 0, streamsOpened: 0,
   };
 
   /**
@@ -199,7 +216,9 @@ export class Engine {
     try {
       epfd = epoll_create1();
       const listeners: SocketAddress[] = [];
-      for (const { host, port } of options.listen) {
+      for (const { host, port, handler, maxBodyBytes } of options.listen) {
+        if (handler !== undefined && typeof handler !== 'function') throw new EngineConfigError('a listener handler must be a function');
+        const handlerMaxBody = handler ? positiveInteger('maxBodyBytes', maxBodyBytes, DEFAULT_HANDLER_MAX_BODY_BYTES) : 0;
         let fd: number;
         try {
           // An IPv6 wildcard listener is dual-stack; an explicit ::1 is IPv6 only anyway.
@@ -211,7 +230,10 @@ export class Engine {
         opened.push(fd);
         const address = getsockname(fd);
         listeners.push(address);
-        this.listenerByFd.set(fd, { fd, address });
+        this.listenerByFd.set(fd, handler
+          // A handler needs the whole body, so a handler listener keeps all it accepts.
+          ? { fd, address, handler, maxBodyBytes: handlerMaxBody, captureBodyBytes: handlerMaxBody }
+          : { fd, address, handler: null, maxBodyBytes: this.maxBodyBytes, captureBodyBytes: this.captureBodyBytes });
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
       }
       this.listeners = listeners;
@@ -347,6 +369,9 @@ export class Engine {
       if (fd === null) return;
       const peer = decodeSockaddr(this.peerBuffer);
       const c = new Connection(fd, this.nextConnectionId++, l.address, peer, t);
+      c.handler = l.handler;
+      c.maxBodyBytes = l.maxBodyBytes;
+      c.captureBodyBytes = l.captureBodyBytes;
       this.counters.connectionsAccepted++;
       this.connections.set(fd, c);
       try {
@@ -524,8 +549,8 @@ export class Engine {
     }
     if (framing.kind === 'length') {
       const length = framing.length;
-      if (length > this.maxBodyBytes) {
-        this.rejectRequest(c, buf, pos, end, head, 'body-too-large', `Content-Length ${length} is over the ${this.maxBodyBytes}-byte limit`, t);
+      if (length > c.maxBodyBytes) {
+        this.rejectRequest(c, buf, pos, end, head, 'body-too-large', `Content-Length ${length} is over the ${c.maxBodyBytes}-byte limit`, t);
         return end;
       }
       if (end - bodyStart >= length) {
@@ -536,7 +561,7 @@ export class Engine {
     }
     const req: InFlightRequest = {
       head,
-      raw: Buffer.allocUnsafe(head.headLength + Math.min(this.captureBodyBytes, INITIAL_BODY_CAPTURE_BYTES)),
+      raw: Buffer.allocUnsafe(head.headLength + Math.min(c.captureBodyBytes, INITIAL_BODY_CAPTURE_BYTES)),
       rawKept: 0,
       rawLength: 0,
       remaining: framing.kind === 'length' ? framing.length : 0,
@@ -546,7 +571,7 @@ export class Engine {
       firstByte: c.requestFirstByte,
       headComplete: t,
     };
-    captureRaw(req, this.captureBodyBytes, buf, pos, bodyStart);
+    captureRaw(req, c.captureBodyBytes, buf, pos, bodyStart);
     c.request = req;
     // RFC 9110 §10.1.1: an HTTP/1.1 client waiting on 100-continue gets the interim answer before it sends the body.
     if (head.expectContinue && head.version === 11 && bodyStart === end) {
@@ -559,21 +584,21 @@ export class Engine {
   private continueBody(c: Connection, req: InFlightRequest, buf: Buffer, pos: number, end: number, t: number): number {
     if (req.decoder === null) {
       const take = Math.min(req.remaining, end - pos);
-      captureRaw(req, this.captureBodyBytes, buf, pos, pos + take);
+      captureRaw(req, c.captureBodyBytes, buf, pos, pos + take);
       req.remaining -= take;
       if (req.remaining === 0) this.finishInFlight(c, req, t, null);
       return pos + take;
     }
-    const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, this.captureBodyBytes, data, from, to));
-    captureRaw(req, this.captureBodyBytes, buf, pos, pos + result.consumed);
+    const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, c.captureBodyBytes, data, from, to));
+    captureRaw(req, c.captureBodyBytes, buf, pos, pos + result.consumed);
     if (result.kind === 'error') {
       c.request = null;
       this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, result.code, result.detail, t, req);
       return end;
     }
-    if (req.decoder.decodedLength > this.maxBodyBytes) {
+    if (req.decoder.decodedLength > c.maxBodyBytes) {
       c.request = null;
-      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${this.maxBodyBytes}-byte limit`, t, req);
+      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${c.maxBodyBytes}-byte limit`, t, req);
       return end;
     }
     if (result.kind === 'complete') this.finishInFlight(c, req, t, result.trailers);
@@ -599,6 +624,12 @@ export class Engine {
     bodyLength: number, body: Buffer | null, bodyKept: number, trailers: HeaderPair[] | null,
     firstByte: number, headComplete: number, t: number,
   ): void {
+    if (c.handler) {
+      const whole = body === null ? raw.subarray(rawFrom + head.headLength, rawFrom + head.headLength + bodyLength) : body.subarray(0, bodyKept);
+      // The request owns its body: raw may be the shared read buffer.
+      this.serveRequest(c, c.handler, head, raw, rawFrom, Buffer.from(whole), t);
+      return;
+    }
     const v = this.variants;
     const keepAlive = head.keepAlive && !v.alwaysClose;
     const answer = head.isHead
@@ -608,14 +639,14 @@ export class Engine {
     c.requestsSeen++;
     c.requestFirstByte = 0;
     this.counters.requests++;
-    const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + this.captureBodyBytes);
+    const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + c.captureBodyBytes);
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
       raw, rawFrom, rawTo: capturedRawTo, rawLength,
       headLength: head.headLength,
       bodyInRaw: body === null,
       body, bodyFrom: 0,
-      bodyKept: body === null ? Math.min(bodyLength, this.captureBodyBytes, capturedRawTo - rawFrom - head.headLength) : bodyKept,
+      bodyKept: body === null ? Math.min(bodyLength, c.captureBodyBytes, capturedRawTo - rawFrom - head.headLength) : bodyKept,
       bodyLength,
       status: v.status,
       error: null, errorDetail: null,
@@ -626,6 +657,96 @@ export class Engine {
       trailers,
     });
     if (!keepAlive) this.closeAfterAnswer(c, false);
+  }
+
+  /**
+   * A handler listener's request: ask the handler and queue its answer. Never
+   * recorded. A handler that throws or answers something unsendable gets 500.
+   */
+  private serveRequest(c: Connection, handler: RequestHandler, head: RequestHead, raw: Buffer, rawFrom: number, body: Buffer, t: number): void {
+    c.requestsSeen++;
+    c.requestFirstByte = 0;
+    this.counters.handledRequests++;
+    const date = httpDate(t);
+    let result: HandlerResult;
+    let headBytes: Buffer;
+    try {
+      result = handler(makeHandlerRequest(head, raw, rawFrom, body, c.peer, c.listener));
+      if (result.kind === 'stream') {
+        // The stream ends the connection: RFC 9112 §7.1 chunked framing (an HTTP/1.0 client cannot take it: the close ends the body).
+        headBytes = buildHandlerHead(result.status, result.reason, result.headers, head.version === 11 ? 'chunked' : 'until-close', 'close', date);
+      } else {
+        const keepAlive = head.keepAlive;
+        const payload = result.body === undefined ? EMPTY : typeof result.body === 'string' ? Buffer.from(result.body, 'utf8') : result.body;
+        headBytes = buildHandlerHead(
+          result.status, result.reason, result.headers, payload.length,
+          keepAlive ? (head.version === 10 ? 'keep-alive' : null) : 'close', date,
+        );
+        this.queueOutput(c, headBytes);
+        // RFC 9110 §9.3.2: no content in an answer to HEAD, the head as for GET.
+        // RFC 9110 §6.4.1: a 204 or 304 has no content, whatever the handler returned.
+        if (!head.isHead && payload.length > 0 && !statusForbidsBody(result.status)) this.queueOutput(c, payload);
+        if (!keepAlive) this.closeAfterAnswer(c, false);
+        return;
+      }
+    } catch (err) {
+      this.internalError(err);
+      this.queueOutput(c, buildErrorResponse(500, 'the request handler failed', t, head.isHead));
+      this.closeAfterAnswer(c, false);
+      return;
+    }
+    this.queueOutput(c, headBytes);
+    this.closeAfterAnswer(c, false);
+    if (head.isHead) return; // nothing to stream to HEAD
+    const stream = new EngineStream(this, c, head.version === 11);
+    c.stream = stream;
+    this.counters.streamsOpened++;
+    try {
+      result.open(stream);
+    } catch (err) {
+      this.internalError(err);
+      stream.end();
+    }
+  }
+
+  /** EngineStream.write: queue one chunk and flush soon (writes in one tick share a send). */
+  writeStream(c: Connection, data: Buffer, chunked: boolean): void {
+    this.queueOutput(c, chunked ? encodeChunk(data) : data);
+    if (this.outputQueued(c) > MAX_STREAM_QUEUE_BYTES) {
+      this.closeConnection(c, now(), null, null, 'overflow');
+      return;
+    }
+    this.scheduleFlush(c);
+  }
+
+  /** EngineStream.end: the last chunk; the connection closes once it is written. */
+  endStream(c: Connection, chunked: boolean): void {
+    c.stream = null;
+    if (chunked) this.queueOutput(c, LAST_CHUNK);
+    this.scheduleFlush(c);
+  }
+
+  queuedBytes(c: Connection): number {
+    return this.outputQueued(c);
+  }
+
+  /** A stream's onClose listener threw: contained, reported like any internal error. */
+  streamListenerFailed(err: unknown): void {
+    this.internalError(err);
+  }
+
+  private scheduleFlush(c: Connection): void {
+    if (c.flushScheduled) return;
+    c.flushScheduled = true;
+    queueMicrotask(() => {
+      c.flushScheduled = false;
+      if (c.closed || this.stopped) return;
+      try {
+        this.flushOutput(c, now());
+      } catch (err) {
+        this.internalError(err);
+      }
+    });
   }
 
   /**
@@ -641,12 +762,18 @@ export class Engine {
     // RFC 9110 §9.3.2: even a refusal of HEAD carries no content.
     this.queueOutput(c, buildErrorResponse(status, detail, t, head?.isHead ?? false));
     c.requestsSeen++;
+    c.requestFirstByte = 0;
+    if (c.handler) {
+      // Handler listeners are not captured traffic: answered, closed, never recorded.
+      this.closeAfterAnswer(c, true);
+      return;
+    }
     this.counters.requests++;
     this.counters.malformedRequests++;
     const headLength = head ? head.headLength : 0;
     // Bytes after a complete head are (a start of) its body; without a complete head there is no body.
     const bodied = headLength > 0;
-    const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + this.captureBodyBytes);
+    const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + c.captureBodyBytes);
     const chunkedBody = req?.decoder ? req.body : null;
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
@@ -671,12 +798,13 @@ export class Engine {
 
   /** Bytes after a request that closed the connection: one record, not answered. */
   private recordAfterClose(c: Connection, buf: Buffer, pos: number, end: number, t: number): void {
+    if (c.handler) return;
     c.requestsSeen++;
     this.counters.requests++;
     this.counters.malformedRequests++;
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
-      raw: buf, rawFrom: pos, rawTo: Math.min(end, pos + this.headLimits.maxHeaderSectionBytes + this.captureBodyBytes),
+      raw: buf, rawFrom: pos, rawTo: Math.min(end, pos + this.headLimits.maxHeaderSectionBytes + c.captureBodyBytes),
       rawLength: end - pos, headLength: 0,
       bodyInRaw: true, body: null, bodyFrom: 0, bodyKept: 0, bodyLength: 0,
       status: null,
@@ -745,9 +873,10 @@ export class Engine {
     }
     if (c.peerClosed) {
       this.closeConnection(c, t, 'connection-closed', 'client closed the connection mid-request');
-    } else if (c.closeAfterWrite) {
+    } else if (c.closeAfterWrite && c.stream === null) {
       this.finishClose(c, t);
     } else if (c.interest !== EPOLLIN) {
+      // (An open stream with nothing queued also waits here: reading shows when its client goes.)
       // Everything is written (so every record was delivered): read again.
       this.setInterest(c, EPOLLIN);
     }
@@ -809,9 +938,16 @@ export class Engine {
    * `error` (client reset, closed early, timeout, engine stop); records whose
    * answers were queued are delivered without a write time.
    */
-  private closeConnection(c: Connection, t: number, error: CaptureErrorCode | null, detail: string | null): void {
+  private closeConnection(
+    c: Connection, t: number, error: CaptureErrorCode | null, detail: string | null, streamReason: StreamCloseReason = 'client-closed',
+  ): void {
     if (c.closed) return;
     c.closed = true;
+    if (c.stream) {
+      const stream = c.stream;
+      c.stream = null;
+      stream.connectionClosed(this.stopped ? 'engine-stopped' : streamReason);
+    }
     // Requests held back by the output cap still become records of their own (answers never written).
     if (c.parsePaused) this.resumeParsing(c, t);
     for (const a of c.awaiting) {
@@ -835,6 +971,11 @@ export class Engine {
   /** A request cut off before it completed: record what arrived. Nothing is answered. */
   private recordAbandoned(c: Connection, t: number, error: CaptureErrorCode, detail: string): void {
     const req = c.request;
+    if (c.handler) {
+      c.request = null;
+      c.pendingLength = 0;
+      return;
+    }
     if (!req && !hasPartialHead(c)) {
       if (c.requestsSeen === 0) this.counters.connectionsWithoutRequest++;
       return;
@@ -877,6 +1018,8 @@ export class Engine {
       try {
         if (c.lingering) {
           if (t >= c.lingerDeadline) this.closeConnection(c, t, null, null);
+        } else if (c.stream && c.out.length === 0) {
+          // An open stream that is all written waits for its writer, however long.
         } else if (c.closeAfterWrite || c.out.length > 0) {
           // Waiting on the client to read: bounded by the idle timeout.
           if (t - c.lastActivity > this.idleTimeoutMs) this.closeConnection(c, t, 'connection-closed', 'client stopped reading');
@@ -912,5 +1055,58 @@ export class Engine {
   private internalError(err: unknown): void {
     this.counters.internalErrors++;
     this.onInternalError(err);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The ResponseStream a handler's StreamedResponse is given (one per streaming connection). */
+class EngineStream implements ResponseStream, OpenStream {
+  private listeners: Array<(reason: StreamCloseReason) => void> = [];
+  private closedWith: StreamCloseReason | null = null;
+
+  constructor(private readonly engine: Engine, private readonly c: Connection, private readonly chunked: boolean) {}
+
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  get queuedBytes(): number {
+    return this.closedWith === null ? this.engine.queuedBytes(this.c) : 0;
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.closedWith !== null) return false;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    // A zero-size chunk would be the last chunk (RFC 9112 §7.1): never write one by accident.
+    if (data.length > 0) this.engine.writeStream(this.c, data, this.chunked);
+    return this.closedWith === null;
+  }
+
+  end(): void {
+    if (this.closedWith !== null) return;
+    this.engine.endStream(this.c, this.chunked);
+    this.connectionClosed('ended');
+  }
+
+  onClose(listener: (reason: StreamCloseReason) => void): void {
+    if (this.closedWith !== null) this.notify(listener, this.closedWith);
+    else this.listeners.push(listener);
+  }
+
+  connectionClosed(reason: StreamCloseReason): void {
+    if (this.closedWith !== null) return;
+    this.closedWith = reason;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const l of listeners) this.notify(l, reason);
+  }
+
+  private notify(listener: (reason: StreamCloseReason) => void, reason: StreamCloseReason): void {
+    try {
+      listener(reason);
+    } catch (err) {
+      this.engine.streamListenerFailed(err);
+    }
   }
 }

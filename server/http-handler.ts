@@ -74,7 +74,9 @@ export interface ResponseStream {
 
 /**
  * A streamed answer: the head is sent at once with `Transfer-Encoding:
- * chunked`, then `open` is called with the stream. The connection serves no
+ * chunked` (to an HTTP/1.0 client, which cannot take chunked, RFC 9112 §7.1:
+ * with no framing, the body ending at the close), then `open` is called with
+ * the stream. The connection serves no
  * further request; it closes when the stream ends. Date, Transfer-Encoding
  * and Connection are added by the engine.
  */
@@ -107,13 +109,14 @@ export class HandlerResponseError extends Error {
 /**
  * The head of a handler's answer as bytes. `connection` is 'keep-alive' only
  * for an HTTP/1.0 client that asked for it (RFC 9112 §9.3), 'close' to close,
- * null to say nothing (HTTP/1.1 persistence). `framing` is the body length or
- * 'chunked'. Throws HandlerResponseError for a status, reason or header field
+ * null to say nothing (HTTP/1.1 persistence). `framing` is the body length,
+ * 'chunked', or 'until-close' (no framing field: the body ends when the
+ * connection closes, RFC 9112 §6.3 rule 8). Throws HandlerResponseError for a status, reason or header field
  * that would break the message.
  */
 export function buildHandlerHead(
   status: number, reason: string | undefined, headers: ReadonlyArray<readonly [string, string]> | undefined,
-  framing: number | 'chunked', connection: 'close' | 'keep-alive' | null, date: string,
+  framing: number | 'chunked' | 'until-close', connection: 'close' | 'keep-alive' | null, date: string,
 ): Buffer {
   if (!Number.isInteger(status) || status < 200 || status > 599) throw new HandlerResponseError(`status ${status} is not a final status`);
   const phrase = reason ?? reasonFor(status);
@@ -127,8 +130,9 @@ export function buildHandlerHead(
   }
   head += `Date: ${date}\r\n`;
   if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  // RFC 9110 §8.6: no Content-Length in 1xx or 204 answers.
-  else if (status !== 204) head += `Content-Length: ${statusForbidsBody(status) ? 0 : framing}\r\n`;
+  // RFC 9110 §8.6: no Content-Length in a 204; in a 304 only the length a 200 would have had, which only the handler
+  // knows, so none (a handler's 304 carries no content anyway).
+  else if (framing !== 'until-close' && !statusForbidsBody(status)) head += `Content-Length: ${framing}\r\n`;
   if (connection !== null) head += `Connection: ${connection}\r\n`;
   return Buffer.from(`${head}\r\n`, 'latin1');
 }
