@@ -39,23 +39,4 @@ function findElectronBinary({ root, env }) {
   return { ok: false, reason: `${path} is missing: the binary was never downloaded` };
 }
 
-/** What to tell someone who ran `npm start` without the binary: why, how to get it, what works now. */
-function missingBinaryMessage(reason) {
-  return [
-    'sockeye: the Electron binary is not installed, so the desktop app cannot start.',
-    `  (${reason})`,
-    '',
-    "  The electron npm package downloads its binary from GitHub in an install script; this",
-    '  project does not run that script by default (package.json "allowScripts"), or it could not run.',
-    '  To get the binary, on a machine that can reach GitHub:',
-    '    node node_modules/electron/install.js          (or: npm install-scripts approve electron && npm rebuild electron)',
-    '  or point at an Electron 45 you already have:',
-    '    ELECTRON_OVERRIDE_DIST_PATH=/path/to/electron-dist npm start',
-    '',
-    '  Meanwhile the same capture engine runs headless:',
-    '    npx sockeye serve          (listens on http://127.0.0.1:8080; --help for options)',
-    '',
-  ].join('\n');
-}
-
-module.exports = { findElectronBinary, missingBinaryMessage };
+module.exports = { findElectronBinary };
