@@ -17,13 +17,16 @@
  *
  * Options (environment): UIB_PARTS (A, B or A,B; default A,B), UIB_RATE
  * (5000), UIB_SECONDS (30), UIB_CONNECTIONS (8), UIB_MAX_OUTSTANDING (256),
- * UIB_WRK_SECONDS (10), UIB_WRK_CONNECTIONS (50), UIB_ROUNDS (3).
+ * UIB_WRK_SECONDS (10), UIB_WRK_CONNECTIONS (50), UIB_ROUNDS (3), UIB_DIAGNOSE (1: B also
+ * measures `serve --ui` with no browser attached, to tell the UI listener's own cost from the
+ * browser's; B always prints the CPU seconds the CLI and Chromium used during each measured run).
  *
  * Traffic goes to 127.0.0.1 only; every child (the CLI, Chromium, wrk) is
  * stopped by PID, and every wait is bounded. It prints numbers and never
  * fails on them: exit 0 after printing, 1 when it could not run, 2 on bad options.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
 import { requestCount, waitForCount } from '../e2e/harness/app';
@@ -58,6 +61,8 @@ interface Options {
   wrkSeconds: number;
   wrkConnections: number;
   rounds: number;
+  /** Also measure `serve --ui` with no browser attached (UIB_DIAGNOSE=1). */
+  diagnose: boolean;
 }
 
 function readOptions(): Options {
@@ -73,6 +78,7 @@ function readOptions(): Options {
     wrkSeconds: intEnv('UIB_WRK_SECONDS', 10, 1, 600),
     wrkConnections: intEnv('UIB_WRK_CONNECTIONS', 50, 1, 1000),
     rounds: intEnv('UIB_ROUNDS', 3, 1, 9),
+    diagnose: intEnv('UIB_DIAGNOSE', 0, 0, 1) === 1,
   };
 }
 
@@ -266,7 +272,53 @@ function runWrk(wrk: string, port: number, seconds: number, connections: number)
   });
 }
 
-type Mode = 'no UI' | 'UI + Chromium';
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream build). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of one process in seconds, or 0 when it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** `root` and every process below it (Chromium's renderer, GPU and utility processes). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // Exited while listing.
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** CPU seconds of the CLI and of the whole Chromium tree, summed; a process that ended meanwhile counts 0 after. */
+function cpuNow(cliPid: number, browserPid: number | undefined): { cli: number; browser: number } {
+  const browser = browserPid === undefined ? 0 : processTree(browserPid).reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  return { cli: cpuSecondsOf(cliPid), browser };
+}
+
+/** 'UI, no browser' is a diagnostic: the UI listener's own cost in the CLI, without a page consuming the stream. */
+type Mode = 'no UI' | 'UI, no browser' | 'UI + Chromium';
 
 interface Measured {
   round: number;
@@ -275,20 +327,26 @@ interface Measured {
   /** CLI request lines (warm-up included) and, with the UI, the page's request-count after a bounded settle. */
   printed: number;
   shown: number | null;
+  /** CPU seconds used during the measured wrk run by the CLI process and by Chromium's process tree. */
+  cliCpu: number;
+  browserCpu: number;
 }
 
 async function measureOnce(wrk: string, mode: Mode, round: number, options: Options): Promise<Measured> {
   let serve: ServeProcess;
   let ui: ServeUi | null = null;
-  if (mode === 'no UI') {
-    serve = await startServeProcess({ ui: false, keepLines: false });
+  if (mode !== 'UI + Chromium') {
+    serve = await startServeProcess({ ui: mode === 'UI, no browser', keepLines: false });
   } else {
     ui = await startServeUi({ keepLines: false });
     serve = ui.serve;
   }
   try {
     await runWrk(wrk, serve.capturePort, WARMUP_SECONDS, options.wrkConnections);
+    const browserPid = ui?.browser.pid;
+    const cpuBefore = cpuNow(serve.pid, browserPid);
     const result = await runWrk(wrk, serve.capturePort, options.wrkSeconds, options.wrkConnections);
+    const cpuAfter = cpuNow(serve.pid, browserPid);
     // Let the CLI print what it captured, then count (bounded; informational).
     await new Promise((resolve) => setTimeout(resolve, 500));
     let shown: number | null = null;
@@ -302,7 +360,7 @@ async function measureOnce(wrk: string, mode: Mode, round: number, options: Opti
       shown = await requestCount(ui.page);
     }
     const printed = serve.lineCount() - (mode === 'no UI' ? 1 : 2);
-    return { round, mode, wrk: result, printed, shown };
+    return { round, mode, wrk: result, printed, shown, cliCpu: cpuAfter.cli - cpuBefore.cli, browserCpu: cpuAfter.browser - cpuBefore.browser };
   } finally {
     const end = ui ? await ui.close() : await serve.stop();
     if (end.code !== 0 || end.killed) console.log(`  note: ${mode} server ended with code ${String(end.code)}, signal ${String(end.signal)}${end.killed ? ' (SIGKILLed)' : ''}`);
@@ -319,7 +377,8 @@ async function partB(options: Options): Promise<boolean> {
     `serve --port 0 (no UI) and serve --ui with Chromium on its inspector page; ${options.rounds} round(s) each, alternating`);
   const results: Measured[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const order: Mode[] = round % 2 === 1 ? ['no UI', 'UI + Chromium'] : ['UI + Chromium', 'no UI'];
+    const modes: Mode[] = options.diagnose ? ['no UI', 'UI, no browser', 'UI + Chromium'] : ['no UI', 'UI + Chromium'];
+    const order = round % 2 === 1 ? modes : [...modes].reverse();
     for (const mode of order) {
       try {
         const m = await measureOnce(wrk, mode, round, options);
@@ -331,9 +390,11 @@ async function partB(options: Options): Promise<boolean> {
       }
     }
   }
-  console.log(table(['round', 'mode', 'req/s', 'wrk responses', 'CLI lines (incl. warm-up)', 'UI request-count', 'wrk errors'],
+  console.log(table(['round', 'mode', 'req/s', 'wrk responses', 'CLI lines (incl. warm-up)', 'UI request-count', 'CLI CPU', 'Chromium CPU', 'wrk errors'],
     results.map((m) => [String(m.round), m.mode, int(m.wrk.requestsPerSec), int(m.wrk.requests), int(m.printed),
-      m.shown === null ? '-' : (Number.isFinite(m.shown) ? int(m.shown) : 'unreadable'), m.wrk.errors || 'none'])));
+      m.shown === null ? '-' : (Number.isFinite(m.shown) ? int(m.shown) : 'unreadable'),
+      `${m.cliCpu.toFixed(1)} s`, m.mode === 'UI + Chromium' ? `${m.browserCpu.toFixed(1)} s` : '-', m.wrk.errors || 'none'])));
+  console.log(`  CPU: seconds used during the ${options.wrkSeconds} s measured run (utime + stime from /proc; Chromium = its whole process tree)`);
   const plain = median(results.filter((m) => m.mode === 'no UI').map((m) => m.wrk.requestsPerSec));
   const withUi = median(results.filter((m) => m.mode === 'UI + Chromium').map((m) => m.wrk.requestsPerSec));
   const ratio = withUi / plain;
@@ -342,6 +403,13 @@ async function partB(options: Options): Promise<boolean> {
     ['median req/s, no UI', int(plain), '-', '-'],
     ['median req/s, UI + Chromium', int(withUi), '-', '-'],
     ['ratio UI / no UI', ratio.toFixed(3), `>= ${THROUGHPUT_TARGET_RATIO}`, ok(ratio >= THROUGHPUT_TARGET_RATIO)],
+    ...(options.diagnose ? (() => {
+      const bare = median(results.filter((m) => m.mode === 'UI, no browser').map((m) => m.wrk.requestsPerSec));
+      return [
+        ['median req/s, UI listener, no browser', int(bare), '-', '-'],
+        ['ratio UI no browser / no UI (diagnostic)', (bare / plain).toFixed(3), '-', '-'],
+      ];
+    })() : []),
   ]));
   return true;
 }
