@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BATCH_BINARY_HEADER_BYTES, base64FromBytes, bytesFromBase64, decodeRecordBatchBinary, encodeRecordBatchBinary,
+  BATCH_BINARY_HEADER_BYTES, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, encodeRecordsFrame, encodeStatusFrame,
+  FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, MAX_FRAME_PAYLOAD_BYTES, writeFrameHeader, type Frame,
 } from './browser-protocol';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch, RecordBatchBuilder, type RecordBatch, type RecordParts } from './record-batch';
 
@@ -213,43 +214,163 @@ test('every truncation and every single-byte flip of the header is refused or de
   }
 });
 
-test('base64 of every byte value matches RFC 4648 (as Node encodes it) and decodes back', () => {
-  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-  const text = base64FromBytes(all);
-  assert.equal(text, Buffer.from(all).toString('base64'));
-  assert.deepEqual(bytesFromBase64(text), all);
-  for (let n = 0; n <= 7; n++) {
-    const bytes = all.subarray(250 - n, 250);
-    assert.equal(base64FromBytes(bytes), Buffer.from(bytes).toString('base64'), `length ${n}`);
-    assert.deepEqual(bytesFromBase64(base64FromBytes(bytes)), bytes, `length ${n}`);
-  }
-  assert.deepEqual(bytesFromBase64(''), new Uint8Array(0));
+/* ---- frames ---- */
+
+const status = { state: 'listening', listen: { host: '127.0.0.1', port: 9 }, url: 'http://127.0.0.1:9/' };
+
+/** A stream of five frames of every type, a large one among them. */
+function sampleStream(): { bytes: Uint8Array; frames: Array<{ type: number; seq: number; payload: Uint8Array }> } {
+  const big = encodeRecordBatchBinary(mixedBatch());
+  const small = encodeRecordBatchBinary(new RecordBatchBuilder(64, 1).take());
+  const statusBytes = new TextEncoder().encode(JSON.stringify(status));
+  const frames = [
+    { type: FRAME_TYPE.status, seq: 0, payload: statusBytes },
+    { type: FRAME_TYPE.records, seq: 1, payload: big },
+    { type: FRAME_TYPE.ping, seq: 0, payload: new Uint8Array(0) },
+    { type: FRAME_TYPE.records, seq: 2, payload: small },
+    { type: FRAME_TYPE.records, seq: 2 ** 40, payload: big },
+  ];
+  const bytes = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.seq, f.payload)));
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), frames };
+}
+
+const plain = (frames: Frame[]) => frames.map((f) => ({ type: f.type, seq: f.seq, payload: Buffer.from(f.payload).toString('hex') }));
+
+test('a frame header is 16 bytes: u32 LE length, u8 type, 3 zero bytes, f64 LE sequence number', () => {
+  const f = encodeFrame(FRAME_TYPE.records, 258, new Uint8Array([7, 8, 9]));
+  assert.equal(FRAME_HEADER_BYTES, 16);
+  assert.deepEqual([...f.subarray(0, 8)], [3, 0, 0, 0, 1, 0, 0, 0]);
+  assert.equal(Buffer.from(f).readDoubleLE(8), 258);
+  assert.deepEqual([...f.subarray(16)], [7, 8, 9]);
+  const ping = encodeFrame(FRAME_TYPE.ping, 0, new Uint8Array(0));
+  assert.deepEqual([...ping], [0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  // The one-allocation records frame and the status frame are the same bytes as encodeFrame makes.
+  assert.deepEqual(encodeRecordsFrame(5, mixedBatch()), encodeFrame(FRAME_TYPE.records, 5, encodeRecordBatchBinary(mixedBatch())));
+  assert.deepEqual(encodeStatusFrame(status), encodeFrame(FRAME_TYPE.status, 0, new TextEncoder().encode(JSON.stringify(status))));
+  // Writers refuse what a reader would refuse.
+  assert.throws(() => encodeFrame(FRAME_TYPE.records, 0, new Uint8Array(1)), RangeError);
+  assert.throws(() => encodeFrame(FRAME_TYPE.status, 3, new Uint8Array(1)), RangeError);
+  assert.throws(() => writeFrameHeader(new Uint8Array(16), 0, FRAME_TYPE.ping, 0, MAX_FRAME_PAYLOAD_BYTES + 1), RangeError);
 });
 
-test('base64 of more than 1 MB round-trips (chunked; no call-stack overflow)', () => {
-  // A fixed-seed LCG: reproducible bytes that are not a repeating pattern.
-  let seed = 12345;
-  const big = Uint8Array.from({ length: 3 * 1024 * 1024 + 2 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
-  const text = base64FromBytes(big);
-  assert.equal(text, Buffer.from(big).toString('base64'));
-  const back = bytesFromBase64(text);
-  assert.ok(back);
-  assert.equal(back.length, big.length);
-  assert.ok(Buffer.from(back).equals(Buffer.from(big)));
-  // A whole encoded batch the same way.
+test('FrameReader: a whole stream in one chunk gives every frame, payloads as views (no copy)', () => {
+  const { bytes, frames } = sampleStream();
+  const reader = new FrameReader();
+  const got = reader.push(bytes);
+  assert.deepEqual(plain(got), plain(frames as Frame[]));
+  assert.equal(reader.error, null);
+  assert.equal(reader.buffered, 0);
+  assert.equal(got[1]!.payload.buffer, bytes.buffer, 'a frame inside the chunk is a view of it');
+  const batch = decodeRecordBatchBinary(got[1]!.payload);
+  assert.ok(batch);
+  assertSameBatch(batch, mixedBatch());
+});
+
+test('FrameReader: the stream split in two at every position, and byte by byte, gives the same frames', () => {
+  const { bytes, frames } = sampleStream();
+  const expected = plain(frames as Frame[]);
+  // Every cut inside the first three frames and around the others (the big payloads are ~70 kB).
+  const cuts = new Set<number>();
+  for (let n = 0; n <= bytes.length; n += n < 400 || bytes.length - n < 400 ? 1 : 211) cuts.add(n);
+  let boundary = 0;
+  for (const f of frames) {
+    boundary += FRAME_HEADER_BYTES + f.payload.length;
+    for (let d = -20; d <= 20; d++) if (boundary + d >= 0 && boundary + d <= bytes.length) cuts.add(boundary + d);
+  }
+  for (const cut of cuts) {
+    const reader = new FrameReader();
+    const got = [...reader.push(bytes.subarray(0, cut)), ...reader.push(bytes.subarray(cut))];
+    assert.deepEqual(plain(got), expected, `cut at ${cut}`);
+    assert.equal(reader.buffered, 0);
+  }
+  const reader = new FrameReader();
+  const got: Frame[] = [];
+  for (let i = 0; i < bytes.length; i++) got.push(...reader.push(bytes.subarray(i, i + 1)));
+  assert.deepEqual(plain(got), expected, 'byte by byte');
+});
+
+test('FrameReader: frames held back until complete; empty chunks are harmless', () => {
+  const f = encodeFrame(FRAME_TYPE.records, 9, new Uint8Array(100).fill(1));
+  const reader = new FrameReader();
+  assert.deepEqual(reader.push(f.subarray(0, 10)), []);
+  assert.equal(reader.buffered, 10);
+  assert.deepEqual(reader.push(new Uint8Array(0)), []);
+  assert.deepEqual(reader.push(f.subarray(10, 50)), []);
+  assert.equal(reader.buffered, 50);
+  const done = reader.push(f.subarray(50));
+  assert.equal(done.length, 1);
+  assert.equal(done[0]!.seq, 9);
+  assert.equal(reader.buffered, 0);
+});
+
+test('FrameReader: many small frames per chunk and a large stream are read in linear time', () => {
+  const one = encodeFrame(FRAME_TYPE.ping, 0, new Uint8Array(0));
+  const many = new Uint8Array(one.length * 100_000);
+  for (let i = 0; i < 100_000; i++) many.set(one, i * one.length);
+  const reader = new FrameReader();
+  assert.equal(reader.push(many).length, 100_000);
+  // 4 MiB payloads fed in 1000-byte chunks: quadratic buffering would take seconds here.
+  const big = encodeFrame(FRAME_TYPE.records, 1, new Uint8Array(4 * 1024 * 1024).fill(7));
+  const start = performance.now();
+  let got = 0;
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < big.length; i += 1000) got += reader.push(big.subarray(i, i + 1000)).length;
+  }
+  assert.equal(got, 4);
+  assert.ok(performance.now() - start < 2000, `${performance.now() - start} ms`);
+});
+
+test('FrameReader: a bad header is an error state for good; the frames before it still come', () => {
+  const good = encodeFrame(FRAME_TYPE.ping, 0, new Uint8Array(0));
+  const header = (length: number, type: number, seq: number, reserved = 0): Uint8Array => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(length, 0);
+    h[4] = type;
+    h[6] = reserved;
+    h.writeDoubleLE(seq, 8);
+    return new Uint8Array(h);
+  };
+  const cases: Array<[string, Uint8Array, RegExp]> = [
+    ['length past the maximum', header(MAX_FRAME_PAYLOAD_BYTES + 1, FRAME_TYPE.records, 1), /over the 67108864-byte limit/],
+    ['length 0xffffffff', header(0xffffffff, FRAME_TYPE.status, 0), /limit/],
+    ['type 0', header(0, 0, 0), /unknown frame type 0/],
+    ['type 4', header(0, 4, 0), /unknown frame type 4/],
+    ['type 255', header(0, 255, 0), /unknown frame type 255/],
+    ['reserved byte', header(0, FRAME_TYPE.ping, 0, 1), /reserved/],
+    ['records seq 0', header(0, FRAME_TYPE.records, 0), /sequence number 0/],
+    ['records seq 1.5', header(0, FRAME_TYPE.records, 1.5), /sequence number 1\.5/],
+    ['records seq NaN', header(0, FRAME_TYPE.records, NaN), /sequence number NaN/],
+    ['status seq 3', header(0, FRAME_TYPE.status, 3), /sequence number 3/],
+  ];
+  for (const [name, bad, why] of cases) {
+    for (const split of [false, true]) {
+      const reader = new FrameReader();
+      const stream = Buffer.concat([good, bad, good]);
+      const got = split ? [...reader.push(stream.subarray(0, 20)), ...reader.push(stream.subarray(20))] : reader.push(stream);
+      assert.equal(got.length, 1, `${name}: only the frame before the bad header`);
+      assert.match(reader.error ?? '', why, name);
+      assert.deepEqual(reader.push(good), [], `${name}: nothing after the error`);
+    }
+  }
+  // At the maximum itself the header is accepted (and the payload awaited).
+  const atMax = new FrameReader();
+  assert.deepEqual(atMax.push(header(MAX_FRAME_PAYLOAD_BYTES, FRAME_TYPE.records, 1)), []);
+  assert.equal(atMax.error, null);
+});
+
+test('decodeRecordBatchBinary with walk: false skips only the record walk', () => {
   const batch = mixedBatch();
-  const decoded = decodeRecordBatchBinary(bytesFromBase64(base64FromBytes(encodeRecordBatchBinary(batch)))!);
+  const bytes = encodeRecordBatchBinary(batch);
+  const decoded = decodeRecordBatchBinary(bytes, { walk: false });
   assert.ok(decoded);
   assertSameBatch(decoded, batch);
-  // Padding in the middle of a large input (at a chunk boundary) is refused, not decoded short.
-  const midPadded = `${text.slice(0, 32766)}==${text.slice(32768)}`;
-  assert.equal(bytesFromBase64(midPadded), null);
-});
-
-test('anything but canonical padded base64 is refused', () => {
-  for (const bad of ['A', 'AB', 'ABC', 'AB=', 'A===', '====', 'AB=C', '=ABC', 'AB==AB==', 'AB C', 'ABCD\n', ' ABCD', 'ABC-', 'AB_D', 'ABCé', 'ABC\u0100']) {
-    assert.equal(bytesFromBase64(bad), null, JSON.stringify(bad));
-  }
-  assert.deepEqual(bytesFromBase64('AB=='), new Uint8Array([0]));
-  assert.deepEqual(bytesFromBase64('/+8='), new Uint8Array([0xff, 0xef]));
+  // A peer string index past the strings: walked → refused; unwalked → returned (the caller's walk throws).
+  const strings = { ...batch, strings: batch.strings.slice(0, 1) };
+  const broken = encodeRecordBatchBinary(strings);
+  assert.equal(decodeRecordBatchBinary(broken), null);
+  const unwalked = decodeRecordBatchBinary(broken, { walk: false });
+  assert.ok(unwalked);
+  assert.throws(() => decodeRecordSummaries(unwalked));
+  // Every other check still applies.
+  assert.equal(decodeRecordBatchBinary(bytes.subarray(0, bytes.length - 1), { walk: false }), null);
 });

@@ -1,20 +1,42 @@
 /**
  * The browser inspector's HTTP protocol (`sockeye serve --ui`): the paths,
- * the access secret's names and the Server-Sent Events the page listens to.
+ * the access secret's names and the binary record stream the page reads.
  * The server side lives in cli/ui/, the page side in
  * renderer/src/browser-api.ts; both import these names from here.
  *
  * - GET  /?secret=S      → 303 to `/`, setting the cookie (uiCookieName) to S
  * - GET  / , /assets/…   → the built renderer (dist/renderer)
  * - GET  UI_PATHS.init   → InspectorInit as JSON (mode 'browser')
- * - GET  UI_PATHS.events → text/event-stream: `status` events (EngineStatus as JSON) and
- *                          `records` events (`id:` = batch sequence number, data = base64 of
- *                          encodeRecordBatchBinary); history after Last-Event-ID is replayed
+ * - GET  UI_PATHS.events[?after=N]
+ *                        → RECORDS_CONTENT_TYPE: an endless stream of frames (below). The current
+ *                          status first, then every kept batch with a sequence number above N
+ *                          (all kept batches without `after`, so a fresh page shows everything
+ *                          captured), then live frames. The page reads it with fetch() and a
+ *                          ReadableStream; when the stream drops it fetches again with
+ *                          `?after=<last sequence number seen>` and misses nothing.
  * - POST UI_PATHS.response  CannedResponse as JSON → CommandResult as JSON
  * - POST UI_PATHS.listen    ListenSettings as JSON → CommandResult as JSON
  *
  * Every request must carry the secret (cookie, or the query on the first
  * one), a Host naming the UI listener, and no foreign Origin.
+ *
+ * The events body is a sequence of frames, each a FRAME_HEADER_BYTES header
+ * then its payload, with nothing between frames (all numbers little-endian):
+ *
+ * | offset | size | field                                                            |
+ * | ------ | ---- | ---------------------------------------------------------------- |
+ * | 0      | 4    | u32 payload length (≤ MAX_FRAME_PAYLOAD_BYTES)                   |
+ * | 4      | 1    | u8 type: FRAME_TYPE.records 1, .status 2, .ping 3                |
+ * | 5      | 3    | zero                                                             |
+ * | 8      | 8    | f64 sequence number: records only (1, 2, …), 0 for the others    |
+ * | 16     | len  | records: encodeRecordBatchBinary bytes; status: EngineStatus as   |
+ * |        |      | UTF-8 JSON; ping: empty (a heartbeat, to be ignored)             |
+ *
+ * A header that breaks these rules (unknown type, non-zero reserved bytes, a
+ * length past the maximum, a sequence number that is not a positive integer
+ * on a records frame or not 0 on another) leaves the stream unreadable: the
+ * reader stops and the page reconnects. A records frame whose payload is not a
+ * valid batch is skipped (reported once) and the stream goes on.
  */
 import { decodeSummariesInto, RECORD_BATCH_KIND, RECORD_BATCH_VERSION, type RecordBatch } from './record-batch';
 
@@ -33,14 +55,23 @@ export function uiCookieName(uiPort: number): string {
   return `sockeye_ui_${uiPort}`;
 }
 
-/** SSE event names on UI_PATHS.events. */
-export const SSE_EVENTS = {
-  status: 'status',
-  records: 'records',
+/** The query parameter of UI_PATHS.events: replay only batches with a greater sequence number. */
+export const EVENTS_AFTER_PARAM = 'after';
+
+/** Content-Type of UI_PATHS.events. */
+export const RECORDS_CONTENT_TYPE = 'application/vnd.sockeye.records';
+
+/** Frame types on UI_PATHS.events. */
+export const FRAME_TYPE = {
+  records: 1,
+  status: 2,
+  ping: 3,
 } as const;
+export type FrameType = (typeof FRAME_TYPE)[keyof typeof FRAME_TYPE];
 
-/* ---- record batches over text (SSE `records` events) ---- */
-
+export const FRAME_HEADER_BYTES = 16;
+/** The longest payload a reader accepts; a longer length means the stream is broken (or hostile). */
+export const MAX_FRAME_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /**
  * One RecordBatch as bytes (encodeRecordBatchBinary / decodeRecordBatchBinary).
@@ -90,6 +121,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * a section is longer than 4 GiB − 1, which no batch is.
  */
 export function encodeRecordBatchBinary(batch: RecordBatch): Uint8Array {
+  return encodeBatchAfter(batch, 0);
+}
+
+/**
+ * The batch in the layout above, after `room` zero bytes (a multiple of 8, so
+ * the floats stay 8-aligned in the result's buffer): one allocation for a
+ * frame header and its payload.
+ */
+function encodeBatchAfter(batch: RecordBatch, room: number): Uint8Array {
   const strings = new text.TextEncoder().encode(JSON.stringify(batch.strings));
   const { floats, ints, bytes } = batch;
   for (const n of [batch.count, floats.length, ints.length, bytes.length, strings.length]) {
@@ -99,8 +139,9 @@ export function encodeRecordBatchBinary(batch: RecordBatch): Uint8Array {
   const intsAt = floatsAt + floats.length * 8;
   const bytesAt = intsAt + ints.length * 4;
   const stringsAt = bytesAt + bytes.length;
-  const out = new Uint8Array(stringsAt + strings.length);
-  const view = new DataView(out.buffer);
+  const whole = new Uint8Array(room + stringsAt + strings.length);
+  const out = whole.subarray(room);
+  const view = new DataView(whole.buffer, room);
   view.setUint32(0, BATCH_BINARY_MAGIC, true);
   view.setUint16(4, BATCH_BINARY_VERSION, true);
   view.setUint16(6, batch.version, true);
@@ -120,7 +161,7 @@ export function encodeRecordBatchBinary(batch: RecordBatch): Uint8Array {
   }
   out.set(bytes, bytesAt);
   out.set(strings, stringsAt);
-  return out;
+  return room === 0 ? out : whole;
 }
 
 /** `n` elements of `width` bytes at `at` in `src`, copied into a new (so aligned) typed array. */
@@ -155,8 +196,13 @@ function parseStrings(utf8: Uint8Array): string[] | null {
  * is safe to hand to decodeRecordBatch and decodeRecordSummaries).
  * floats and ints are fresh aligned copies; bytes is a view into `input`
  * (no copy), so the caller must not reuse `input` afterwards. Never throws.
+ *
+ * `walk: false` skips the record walk (every other check stays): for a
+ * caller that walks the batch itself right away and survives a walk that
+ * throws, as the renderer's RecordStore.append does (it refuses the batch
+ * whole and rolls back). Such a batch may still throw in decodeRecordBatch.
  */
-export function decodeRecordBatchBinary(input: Uint8Array): RecordBatch | null {
+export function decodeRecordBatchBinary(input: Uint8Array, options: { walk?: boolean } = {}): RecordBatch | null {
   if (input.length < BATCH_BINARY_HEADER_BYTES) return null;
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   if (view.getUint32(0, true) !== BATCH_BINARY_MAGIC) return null;
@@ -192,7 +238,7 @@ export function decodeRecordBatchBinary(input: Uint8Array): RecordBatch | null {
     baseConnectionId,
     strings,
   };
-  return walks(batch) ? batch : null;
+  return options.walk === false || walks(batch) ? batch : null;
 }
 
 /** True when every record of the batch can be walked and its request line lies inside batch.bytes. */
@@ -211,64 +257,157 @@ function walks(batch: RecordBatch): boolean {
   return inside;
 }
 
-/** Bytes per btoa / atob call: multiples of 3 and 4 so no chunk but the last has padding. */
-const BASE64_CHUNK_BYTES = 3 * 8192;
-const BASE64_CHUNK_CHARS = 4 * 8192;
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** 1 for the characters of the standard base64 alphabet (RFC 4648 §4, table 1). */
-const IS_BASE64_CHAR = new Uint8Array(128);
-for (let i = 0; i < BASE64_ALPHABET.length; i++) IS_BASE64_CHAR[BASE64_ALPHABET.charCodeAt(i)] = 1;
+/* ---- frames of UI_PATHS.events ---- */
+
+const isFrameType = (t: number): t is FrameType => t === FRAME_TYPE.records || t === FRAME_TYPE.status || t === FRAME_TYPE.ping;
 
 /**
- * Padding length (0–2) of canonical base64: the alphabet only, length a
- * multiple of 4, `=` only as the last one or two characters; -1 otherwise.
- * A loop rather than a regular expression: a repeated group over megabytes
- * grows the regexp engine's backtrack stack.
+ * Write a frame header at `at` in `target` (which must have FRAME_HEADER_BYTES
+ * there). Throws RangeError for a length past MAX_FRAME_PAYLOAD_BYTES or a
+ * sequence number that does not fit the type (a bug in the writer).
  */
-function base64Padding(s: string): number {
-  const n = s.length;
-  if (n % 4 !== 0) return -1;
-  const pad = n >= 2 && s.charCodeAt(n - 2) === 0x3d ? (s.charCodeAt(n - 1) === 0x3d ? 2 : -1) : n >= 1 && s.charCodeAt(n - 1) === 0x3d ? 1 : 0;
-  if (pad < 0) return -1;
-  for (let i = 0; i < n - pad; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || IS_BASE64_CHAR[c] !== 1) return -1;
+export function writeFrameHeader(target: Uint8Array, at: number, type: FrameType, seq: number, payloadLength: number): void {
+  if (!Number.isInteger(payloadLength) || payloadLength < 0 || payloadLength > MAX_FRAME_PAYLOAD_BYTES) {
+    throw new RangeError(`frame payload of ${payloadLength} bytes (at most ${MAX_FRAME_PAYLOAD_BYTES})`);
   }
-  return pad;
+  if (type === FRAME_TYPE.records ? !(Number.isSafeInteger(seq) && seq > 0) : seq !== 0) {
+    throw new RangeError(`frame sequence number ${seq} for type ${type}`);
+  }
+  const view = new DataView(target.buffer, target.byteOffset + at, FRAME_HEADER_BYTES);
+  view.setUint32(0, payloadLength, true);
+  view.setUint32(4, type, true); // the type byte, then three zero bytes
+  view.setFloat64(8, seq, true);
+}
+
+/** One frame (header and payload) as a new array. */
+export function encodeFrame(type: FrameType, seq: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  writeFrameHeader(out, 0, type, seq, payload.length);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
 }
 
 /**
- * Standard padded base64 (RFC 4648 §4) of `bytes`, with btoa (no Buffer, so
- * it runs in browsers). Works in chunks: String.fromCharCode.apply on a whole
- * multi-megabyte array would overflow the call stack.
+ * The records frame of one batch, encoded straight after its header (one
+ * allocation, no copy of the payload). Throws RangeError past MAX_FRAME_PAYLOAD_BYTES.
  */
-export function base64FromBytes(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i += BASE64_CHUNK_BYTES) {
-    const chunk = bytes.subarray(i, Math.min(bytes.length, i + BASE64_CHUNK_BYTES));
-    parts.push(text.btoa(String.fromCharCode.apply(null, chunk as unknown as number[])));
-  }
-  return parts.join('');
+export function encodeRecordsFrame(seq: number, batch: RecordBatch): Uint8Array {
+  const out = encodeBatchAfter(batch, FRAME_HEADER_BYTES);
+  writeFrameHeader(out, 0, FRAME_TYPE.records, seq, out.length - FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** The status frame: EngineStatus (or any value) as UTF-8 JSON. */
+export function encodeStatusFrame(status: unknown): Uint8Array {
+  return encodeFrame(FRAME_TYPE.status, 0, new text.TextEncoder().encode(JSON.stringify(status)));
+}
+
+export interface Frame {
+  type: FrameType;
+  /** The records frame's sequence number; 0 for the others. */
+  seq: number;
+  /**
+   * The payload: a view into a chunk given to push when the frame lies
+   * inside one (no copy), else a new array. The reader never writes to it.
+   */
+  payload: Uint8Array;
+}
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
+interface FrameHeader {
+  type: FrameType;
+  seq: number;
+  length: number;
 }
 
 /**
- * The bytes of canonical padded base64 (RFC 4648 §4: standard alphabet, length
- * a multiple of 4, no whitespace), or null for anything else. Stricter than
- * atob, whose forgiving rules would accept whitespace and missing padding.
+ * Frames out of a byte stream cut anywhere: push each chunk as it comes and
+ * get the frames it completed. Linear in the bytes pushed: a frame inside
+ * one chunk is a view of it; one that spans chunks is copied once, into an
+ * array of its exact length allocated when its header is complete.
+ *
+ * A header that breaks the rules (see the file's comment) puts the reader in
+ * an error state for good: `error` says why, and push returns no more frames
+ * (the frames before it in the same chunk are still returned).
  */
-export function bytesFromBase64(s: string): Uint8Array | null {
-  const pad = base64Padding(s);
-  if (pad < 0) return null;
-  const out = new Uint8Array((s.length / 4) * 3 - pad);
-  let at = 0;
-  for (let i = 0; i < s.length; i += BASE64_CHUNK_CHARS) {
-    let binary: string;
-    try {
-      binary = text.atob(s.slice(i, i + BASE64_CHUNK_CHARS));
-    } catch {
-      return null;
+export class FrameReader {
+  /** Why the stream cannot be read on, or null while it can. */
+  error: string | null = null;
+  private readonly head = new Uint8Array(FRAME_HEADER_BYTES);
+  private headFill = 0;
+  /** The frame whose payload is being filled across chunks. */
+  private partial: Frame | null = null;
+  private partialFill = 0;
+
+  /** Bytes of an incomplete frame held from earlier chunks (0 between frames). */
+  get buffered(): number {
+    return this.partial ? FRAME_HEADER_BYTES + this.partialFill : this.headFill;
+  }
+
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    let at = 0;
+    while (this.error === null && at < chunk.length) {
+      if (this.partial) {
+        const p = this.partial.payload;
+        const n = Math.min(p.length - this.partialFill, chunk.length - at);
+        p.set(chunk.subarray(at, at + n), this.partialFill);
+        this.partialFill += n;
+        at += n;
+        if (this.partialFill === p.length) {
+          frames.push(this.partial);
+          this.partial = null;
+        }
+        continue;
+      }
+      let header: FrameHeader | null;
+      if (this.headFill === 0 && chunk.length - at >= FRAME_HEADER_BYTES) {
+        header = this.parseHeader(chunk, at);
+        at += FRAME_HEADER_BYTES;
+      } else {
+        const n = Math.min(FRAME_HEADER_BYTES - this.headFill, chunk.length - at);
+        this.head.set(chunk.subarray(at, at + n), this.headFill);
+        this.headFill += n;
+        at += n;
+        if (this.headFill < FRAME_HEADER_BYTES) break;
+        this.headFill = 0;
+        header = this.parseHeader(this.head, 0);
+      }
+      if (header === null) break;
+      const { type, seq, length } = header;
+      if (length === 0) {
+        frames.push({ type, seq, payload: EMPTY_PAYLOAD });
+      } else if (chunk.length - at >= length) {
+        frames.push({ type, seq, payload: chunk.subarray(at, at + length) });
+        at += length;
+      } else {
+        this.partial = { type, seq, payload: new Uint8Array(length) };
+        this.partialFill = 0;
+      }
     }
-    for (let j = 0; j < binary.length; j++) out[at++] = binary.charCodeAt(j);
+    return frames;
   }
-  return at === out.length ? out : null;
+
+  /** The header at `at`, or null (and the error state) when it breaks the rules. */
+  private parseHeader(src: Uint8Array, at: number): FrameHeader | null {
+    const view = new DataView(src.buffer, src.byteOffset + at, FRAME_HEADER_BYTES);
+    const length = view.getUint32(0, true);
+    const type = view.getUint8(4);
+    const seq = view.getFloat64(8, true);
+    if (!isFrameType(type)) return this.fail(`unknown frame type ${type}`);
+    if (view.getUint8(5) !== 0 || view.getUint16(6, true) !== 0) return this.fail('reserved header bytes are not zero');
+    if (length > MAX_FRAME_PAYLOAD_BYTES) return this.fail(`frame payload of ${length} bytes is over the ${MAX_FRAME_PAYLOAD_BYTES}-byte limit`);
+    if (type === FRAME_TYPE.records ? !(Number.isSafeInteger(seq) && seq > 0) : seq !== 0) {
+      return this.fail(`sequence number ${seq} on a frame of type ${type}`);
+    }
+    return { type, seq, length };
+  }
+
+  private fail(why: string): null {
+    this.error = why;
+    this.partial = null;
+    this.headFill = 0;
+    return null;
+  }
 }

@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeaderPair } from '../../common/capture-record';
-import { UI_PATHS, uiCookieName } from '../../common/browser-protocol';
+import { FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, uiCookieName } from '../../common/browser-protocol';
+import { RecordBatchBuilder } from '../../common/record-batch';
 import { DEFAULT_CANNED_RESPONSE } from '../../common/canned-response';
 import type { CommandResult, EngineStatus, InspectorInit } from '../../common/inspector-api';
 import type { HandlerResult, StreamedResponse, WholeResponse } from '../../server/http-handler';
@@ -130,20 +131,32 @@ test('GET init: InspectorInit as JSON (mode browser)', () => {
   assertSecurityHeaders(res);
 });
 
-test('GET events: an SSE stream subscribed to the feed with the Last-Event-ID', () => {
-  const res = site(fakeRequest('GET', UI_PATHS.events, ok([['Last-Event-ID', '5']])));
+test('GET events: a binary frame stream subscribed to the feed after the ?after= sequence number', () => {
+  for (let i = 0; i < 3; i++) feed.publishBatch(new RecordBatchBuilder().take());
+  const res = site(fakeRequest('GET', `${UI_PATHS.events}?x=1&after=2`, ok([['Last-Event-ID', '0']])));
   assert.equal(res.kind, 'stream');
   assert.equal(res.status, 200);
-  assert.equal(header(res, 'Content-Type'), 'text/event-stream');
+  assert.equal(header(res, 'Content-Type'), RECORDS_CONTENT_TYPE);
+  assert.equal(RECORDS_CONTENT_TYPE, 'application/vnd.sockeye.records');
   assert.equal(header(res, 'Cache-Control'), 'no-store');
+  assert.equal(header(res, 'X-Content-Type-Options'), 'nosniff');
   assert.equal(header(res, 'X-Accel-Buffering'), 'no');
+  assert.equal(res.headers!.filter(([n]) => n.toLowerCase() === 'x-content-type-options').length, 1);
   assertSecurityHeaders(res);
   const stream = new FakeStream();
   (res as StreamedResponse).open(stream);
-  assert.match(stream.text, /^retry: 1000\n\nevent: status\ndata: \{"state":"listening"/);
+  const frames = new FrameReader().push(stream.bytes);
+  assert.deepEqual(frames.map((f) => [f.type, f.seq]), [[FRAME_TYPE.status, 0], [FRAME_TYPE.records, 3]]);
+  assert.match(Buffer.from(frames[0]!.payload).toString('utf8'), /^\{"state":"listening"/);
   assert.equal(feed.stats().subscribers, 1);
   stream.close('client-closed');
   assert.equal(feed.stats().subscribers, 0);
+  // Without ?after= everything kept is replayed.
+  const all = site(fakeRequest('GET', UI_PATHS.events, ok()));
+  const whole = new FakeStream();
+  (all as StreamedResponse).open(whole);
+  assert.deepEqual(new FrameReader().push(whole.bytes).map((f) => f.seq), [0, 1, 2, 3]);
+  whole.close('client-closed');
 });
 
 test('POST response: applied → 200 {ok:true}; refused → 422 with the errors', () => {

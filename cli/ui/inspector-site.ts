@@ -6,7 +6,7 @@
  * short text saying why and nothing else. Then:
  *
  * - GET  UI_PATHS.init      → InspectorInit as JSON
- * - GET  UI_PATHS.events    → text/event-stream from the RecordFeed
+ * - GET  UI_PATHS.events    → the RecordFeed's binary frames (RECORDS_CONTENT_TYPE), after `?after=`
  * - POST UI_PATHS.response  → control.setResponse(JSON body) → CommandResult
  * - POST UI_PATHS.listen    → control.setListen(JSON body) → CommandResult
  * - anything else           → the built renderer's files (rendererRoot)
@@ -17,7 +17,7 @@
  * one that applies it 200. Every answer, refusals included, carries the
  * security headers below.
  */
-import { UI_PATHS } from '../../common/browser-protocol';
+import { EVENTS_AFTER_PARAM, RECORDS_CONTENT_TYPE, UI_PATHS } from '../../common/browser-protocol';
 import type { CommandResult, InspectorInit } from '../../common/inspector-api';
 import type { HandlerRequest, HandlerResult, RequestHandler, StreamedResponse, WholeResponse } from '../../server/http-handler';
 import { createRouter, json, plainText } from '../../server/router';
@@ -154,12 +154,13 @@ export function createInspectorSite(opts: InspectorSiteOptions): RequestHandler 
         kind: 'stream',
         status: 200,
         headers: [
-          ['Content-Type', 'text/event-stream'],
+          ['Content-Type', RECORDS_CONTENT_TYPE],
           ['Cache-Control', 'no-store'],
-          // nginx and similar proxies would otherwise hold events back in their buffers.
+          ['X-Content-Type-Options', 'nosniff'],
+          // nginx and similar proxies would otherwise hold frames back in their buffers.
           ['X-Accel-Buffering', 'no'],
         ],
-        open: (stream) => opts.feed.subscribe(stream, req.header('last-event-id')),
+        open: (stream) => opts.feed.subscribe(stream, new URLSearchParams(req.query).get(EVENTS_AFTER_PARAM)),
       }),
     },
     { path: UI_PATHS.response, methods: ['POST'], handler: command((input) => opts.control.setResponse(input)) },

@@ -1,14 +1,14 @@
 /**
- * RecordFeed with fake streams: numbering, the SSE frames, replay after
- * Last-Event-ID, the history bound, pausing slow readers, ending a stream
+ * RecordFeed with fake streams: numbering, the binary frames, replay after
+ * `?after=`, the history bound, pausing slow readers, ending a stream
  * past the queue limit, statuses, heartbeats and unsubscribing on close.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { base64FromBytes, bytesFromBase64, decodeRecordBatchBinary, encodeRecordBatchBinary } from '../../common/browser-protocol';
+import { decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, type Frame } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
-import { parseLastEventId, RecordFeed, recordsFrame, SSE_RETRY_MS, type FeedOptions } from './record-feed';
+import { parseAfterSeq, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
 import { FakeStream } from './test/fake-http';
 
 const LISTEN = { host: '127.0.0.1', port: 8080 };
@@ -35,39 +35,29 @@ function batchFor(target: string, id = 1): RecordBatch {
   return b.take();
 }
 
-interface Event { id: string | null; event: string | null; data: string | null; comment: boolean; retry: string | null }
-
-/** Split an SSE text into events (WHATWG HTML §9.2.6, the subset the feed writes). */
-function parseSse(text: string): Event[] {
-  assert.ok(text === '' || text.endsWith('\n\n'), `stream text ends inside an event: ${JSON.stringify(text.slice(-40))}`);
-  return text.split('\n\n').filter((b) => b !== '').map((block) => {
-    const e: Event = { id: null, event: null, data: null, comment: false, retry: null };
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) { e.comment = true; continue; }
-      const colon = line.indexOf(': ');
-      const field = line.slice(0, colon);
-      const value = line.slice(colon + 2);
-      if (field === 'id') e.id = value;
-      else if (field === 'event') e.event = value;
-      else if (field === 'data') e.data = value;
-      else if (field === 'retry') e.retry = value;
-      else assert.fail(`unexpected line ${line}`);
-    }
-    return e;
-  });
+/** Every frame written to the stream; the stream must not end inside one nor break the framing. */
+function framesOf(s: FakeStream): Frame[] {
+  const reader = new FrameReader();
+  const frames = reader.push(s.bytes);
+  assert.equal(reader.error, null);
+  assert.equal(reader.buffered, 0, 'the stream ends between frames');
+  return frames;
 }
 
-function targetsOf(text: string): string[] {
-  return parseSse(text).filter((e) => e.event === 'records').map((e) => {
-    const batch = decodeRecordBatchBinary(bytesFromBase64(e.data!)!);
+const recordFrames = (s: FakeStream): Frame[] => framesOf(s).filter((f) => f.type === FRAME_TYPE.records);
+
+function targetsOf(s: FakeStream): string[] {
+  return recordFrames(s).map((f) => {
+    const batch = decodeRecordBatchBinary(f.payload);
     assert.ok(batch);
     return decodeRecordBatch(batch).map((r) => r.target).join(',');
   });
 }
 
-function idsOf(text: string): number[] {
-  return parseSse(text).filter((e) => e.event === 'records').map((e) => Number(e.id));
-}
+const idsOf = (s: FakeStream): number[] => recordFrames(s).map((f) => f.seq);
+
+const statusesOf = (s: FakeStream): EngineStatus[] =>
+  framesOf(s).filter((f) => f.type === FRAME_TYPE.status).map((f) => JSON.parse(Buffer.from(f.payload).toString('utf8')) as EngineStatus);
 
 const feeds: RecordFeed[] = [];
 function newFeed(options: Partial<FeedOptions> = {}): RecordFeed {
@@ -77,56 +67,61 @@ function newFeed(options: Partial<FeedOptions> = {}): RecordFeed {
 }
 test.after(() => { for (const f of feeds) f.close(); });
 
-test('a new subscriber gets retry, the status, then every kept batch; live batches follow', () => {
+test('a new subscriber gets the status, then every kept batch; live batches follow', () => {
   const feed = newFeed();
   assert.equal(feed.publishBatch(batchFor('/one')), 1);
   assert.equal(feed.publishBatch(batchFor('/two')), 2);
   const s = new FakeStream();
   feed.subscribe(s, null);
-  const events = parseSse(s.text);
-  assert.equal(events[0]!.retry, String(SSE_RETRY_MS));
-  assert.equal(events[1]!.event, 'status');
-  assert.deepEqual(JSON.parse(events[1]!.data!), LISTENING);
-  assert.equal(events[1]!.id, null, 'status events carry no id (they must not move Last-Event-ID)');
-  assert.deepEqual(idsOf(s.text), [1, 2]);
-  assert.deepEqual(targetsOf(s.text), ['/one', '/two']);
+  const frames = framesOf(s);
+  assert.deepEqual(frames.map((f) => [f.type, f.seq]), [[FRAME_TYPE.status, 0], [FRAME_TYPE.records, 1], [FRAME_TYPE.records, 2]]);
+  assert.deepEqual(statusesOf(s), [LISTENING]);
+  assert.deepEqual(targetsOf(s), ['/one', '/two']);
 
   assert.equal(feed.publishBatch(batchFor('/three')), 3);
-  assert.deepEqual(targetsOf(s.text), ['/one', '/two', '/three']);
+  assert.deepEqual(targetsOf(s), ['/one', '/two', '/three']);
+  assert.deepEqual(idsOf(s), [1, 2, 3]);
   assert.equal(feed.stats().subscribers, 1);
 });
 
-test('each batch is encoded once: every stream is written the same frame', () => {
+test('each batch is encoded once: every stream is written the same Buffer, header and payload together', () => {
   const feed = newFeed();
-  const a = new FakeStream();
-  const b = new FakeStream();
-  feed.subscribe(a, null);
-  feed.subscribe(b, null);
+  const written: Array<Buffer | string>[] = [[], []];
+  const streams = written.map((w) => {
+    const s = new FakeStream();
+    const write = s.write.bind(s);
+    s.write = (chunk) => { w.push(chunk); return write(chunk); };
+    feed.subscribe(s, null);
+    return s;
+  });
   feed.publishBatch(batchFor('/x'));
-  assert.equal(a.chunks.at(-1), b.chunks.at(-1));
-  assert.equal(a.chunks.at(-1), recordsFrame(1, batchFor('/x')).toString('latin1'));
-  assert.match(a.chunks.at(-1)!, /^id: 1\nevent: records\ndata: [A-Za-z0-9+/]+=*\n\n$/);
-  // The server's base64 is Node's; it must be the exact text common's base64FromBytes makes.
-  for (const target of ['/x', '/xy', '/xyz', `/${'long'.repeat(5000)}`]) {
-    const expected = `id: 7\nevent: records\ndata: ${base64FromBytes(encodeRecordBatchBinary(batchFor(target)))}\n\n`;
-    assert.equal(recordsFrame(7, batchFor(target)).toString('latin1'), expected);
-  }
+  const [a, b] = [written[0]!.at(-1), written[1]!.at(-1)];
+  assert.ok(Buffer.isBuffer(a));
+  assert.equal(a, b, 'the same Buffer object');
+  const payload = encodeRecordBatchBinary(batchFor('/x'));
+  assert.deepEqual(new Uint8Array(a), encodeFrame(FRAME_TYPE.records, 1, payload));
+  assert.equal(a.length, FRAME_HEADER_BYTES + payload.length);
+  assert.deepEqual(targetsOf(streams[0]!), ['/x']);
+  // The status frame is UTF-8 JSON (a non-ASCII message survives).
+  const status: EngineStatus = { state: 'error', listen: LISTEN, message: 'port “9” ✓', code: null };
+  assert.deepEqual(JSON.parse(Buffer.from(statusFrame(status)).subarray(FRAME_HEADER_BYTES).toString('utf8')), status);
 });
 
-test('Last-Event-ID: only newer frames are replayed; absent or unparseable replays everything', () => {
+test('?after=: only newer frames are replayed; absent or unparseable replays everything', () => {
   const feed = newFeed();
   for (const t of ['/a', '/b', '/c', '/d']) feed.publishBatch(batchFor(t));
   const cases: Array<[string | null, number[]]> = [
-    [null, [1, 2, 3, 4]], ['2', [3, 4]], [' 2 ', [3, 4]], ['4', []], ['0', [1, 2, 3, 4]], ['99', []], ['x', [1, 2, 3, 4]], ['-1', [1, 2, 3, 4]],
+    [null, [1, 2, 3, 4]], ['2', [3, 4]], [' 2 ', [3, 4]], ['4', []], ['0', [1, 2, 3, 4]], ['99', []], ['x', [1, 2, 3, 4]], ['-1', [1, 2, 3, 4]], ['', [1, 2, 3, 4]],
   ];
-  for (const [last, ids] of cases) {
+  for (const [after, ids] of cases) {
     const s = new FakeStream();
-    feed.subscribe(s, last);
-    assert.deepEqual(idsOf(s.text), ids, `Last-Event-ID ${last}`);
+    feed.subscribe(s, after);
+    assert.deepEqual(idsOf(s), ids, `after ${after}`);
+    assert.deepEqual(statusesOf(s), [LISTENING], 'the status comes first, whatever the cursor');
   }
-  assert.equal(parseLastEventId('12'), 12);
-  assert.equal(parseLastEventId('1e3'), null);
-  assert.equal(parseLastEventId(null), null);
+  assert.equal(parseAfterSeq('12'), 12);
+  assert.equal(parseAfterSeq('1e3'), null);
+  assert.equal(parseAfterSeq(null), null);
 });
 
 test('the history is bounded: oldest batches are dropped and counted; the newest is always kept', () => {
@@ -140,17 +135,17 @@ test('the history is bounded: oldest batches are dropped and counted; the newest
   assert.equal(stats.droppedBytes, frameBytes * 2);
   const s = new FakeStream();
   feed.subscribe(s, null);
-  assert.deepEqual(targetsOf(s.text), ['/p3', '/p4', '/p5']);
+  assert.deepEqual(targetsOf(s), ['/p3', '/p4', '/p5']);
   const behind = new FakeStream();
   feed.subscribe(behind, '1');
-  assert.deepEqual(idsOf(behind.text), [3, 4, 5], 'a cursor behind the kept history starts at the oldest kept');
+  assert.deepEqual(idsOf(behind), [3, 4, 5], 'a cursor behind the kept history starts at the oldest kept');
 
   const tiny = newFeed({ maxHistoryBytes: 1 });
   tiny.publishBatch(batchFor('/big'));
   tiny.publishBatch(batchFor('/bigger'));
   const t = new FakeStream();
   tiny.subscribe(t, null);
-  assert.deepEqual(targetsOf(t.text), ['/bigger']);
+  assert.deepEqual(targetsOf(t), ['/bigger']);
 });
 
 test('many drops keep sequence numbers and replay right (the kept array is compacted)', () => {
@@ -159,8 +154,8 @@ test('many drops keep sequence numbers and replay right (the kept array is compa
   for (let i = 1; i <= 3000; i++) feed.publishBatch(batchFor(`/q${i}`));
   const s = new FakeStream();
   feed.subscribe(s, '2998');
-  assert.deepEqual(idsOf(s.text), [2999, 3000]);
-  assert.deepEqual(targetsOf(s.text), ['/q2999', '/q3000']);
+  assert.deepEqual(idsOf(s), [2999, 3000]);
+  assert.deepEqual(targetsOf(s), ['/q2999', '/q3000']);
 });
 
 test('a slow reader is paused at the high-water mark and pumped on when it drains; nothing is skipped', async () => {
@@ -172,37 +167,37 @@ test('a slow reader is paused at the high-water mark and pumped on when it drain
   const write = s.write.bind(s);
   s.write = (chunk) => { s.queued += 100; return write(chunk); };
   feed.subscribe(s, null);
-  // retry and status were written (queued 200 > 10), so no frame yet.
-  assert.deepEqual(idsOf(s.text), []);
+  // The status was written (queued 100 > 10), so no records frame yet.
+  assert.deepEqual(idsOf(s), []);
   feed.publishBatch(batchFor('/4'));
-  assert.deepEqual(idsOf(s.text), [], 'a paused stream gets no live frame either');
+  assert.deepEqual(idsOf(s), [], 'a paused stream gets no live frame either');
   for (let i = 0; i < 4; i++) {
     s.queued = 0;
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(idsOf(s.text), [1, 2, 3, 4].slice(0, i + 1));
+    assert.deepEqual(idsOf(s), [1, 2, 3, 4].slice(0, i + 1));
   }
-  assert.deepEqual(targetsOf(s.text), ['/1', '/2', '/3', '/4']);
+  assert.deepEqual(targetsOf(s), ['/1', '/2', '/3', '/4']);
 });
 
-test('a stream past the queue limit is ended (its EventSource reconnects with Last-Event-ID) and unsubscribed', () => {
+test('a stream past the queue limit is ended (the page reconnects with ?after=) and unsubscribed', () => {
   const feed = newFeed({ highWaterBytes: 1_000_000, maxQueueBytes: 500 });
   const s = new FakeStream();
   feed.subscribe(s, null);
   feed.publishBatch(batchFor('/first'));
-  assert.deepEqual(idsOf(s.text), [1]);
+  assert.deepEqual(idsOf(s), [1]);
   s.queued = 501;
   feed.publishBatch(batchFor('/second'));
   assert.equal(s.closed, true);
   assert.equal(s.endCalls, 1);
-  assert.deepEqual(idsOf(s.text), [1]);
+  assert.deepEqual(idsOf(s), [1]);
   assert.equal(feed.stats().subscribers, 0);
   assert.equal(feed.stats().endedForBackpressure, 1);
   const again = new FakeStream();
   feed.subscribe(again, '1');
-  assert.deepEqual(targetsOf(again.text), ['/second'], 'the reconnect gets what the ended stream missed');
+  assert.deepEqual(targetsOf(again), ['/second'], 'the reconnect gets what the ended stream missed');
 });
 
-test('status events go to every subscriber; a new subscriber gets the current one first', () => {
+test('status frames go to every subscriber; a new subscriber gets the current one first', () => {
   const feed = newFeed();
   const a = new FakeStream();
   feed.subscribe(a, null);
@@ -210,12 +205,11 @@ test('status events go to every subscriber; a new subscriber gets the current on
   const error: EngineStatus = { state: 'error', listen: { host: '127.0.0.1', port: 9 }, message: 'port 9 is in use', code: 'EADDRINUSE' };
   feed.publishStatus(starting);
   feed.publishStatus(error);
-  const statuses = parseSse(a.text).filter((e) => e.event === 'status').map((e) => JSON.parse(e.data!) as EngineStatus);
-  assert.deepEqual(statuses, [LISTENING, starting, error]);
+  assert.deepEqual(statusesOf(a), [LISTENING, starting, error]);
   assert.deepEqual(feed.status, error);
   const b = new FakeStream();
   feed.subscribe(b, null);
-  assert.deepEqual(JSON.parse(parseSse(b.text)[1]!.data!), error);
+  assert.deepEqual(statusesOf(b), [error]);
 });
 
 test('a closed stream is unsubscribed and written no more', () => {
@@ -230,13 +224,14 @@ test('a closed stream is unsubscribed and written no more', () => {
   assert.equal(s.chunks.length, before);
 });
 
-test('heartbeat comments keep idle streams alive', async () => {
+test('heartbeat ping frames keep idle streams alive', async () => {
   const feed = newFeed({ heartbeatMs: 5 });
   const s = new FakeStream();
   feed.subscribe(s, null);
   await new Promise((r) => setTimeout(r, 30));
-  assert.ok(parseSse(s.text).some((e) => e.comment), s.text);
-  assert.ok(s.text.includes(': ping\n\n'));
+  const pings = framesOf(s).filter((f) => f.type === FRAME_TYPE.ping);
+  assert.ok(pings.length >= 1);
+  assert.ok(pings.every((f) => f.seq === 0 && f.payload.length === 0));
 });
 
 test('close ends every stream; a later subscriber is ended at once', () => {

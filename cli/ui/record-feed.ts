@@ -1,27 +1,27 @@
 /**
- * The browser inspector's record history and its Server-Sent Events streams
- * (common/browser-protocol.ts, UI_PATHS.events).
+ * The browser inspector's record history and its binary event streams
+ * (common/browser-protocol.ts, UI_PATHS.events, RECORDS_CONTENT_TYPE).
  *
  * Every batch the capture engine delivers gets the next sequence number
- * (1, 2, …) and is encoded once, into a ready SSE frame
- * `id: N\nevent: records\ndata: <base64>\n\n`, kept in a bounded history
- * (oldest dropped first, counted). A subscriber is a ResponseStream plus a
- * cursor (the next sequence number it needs): on subscribe it gets
- * `retry: 1000`, the current status, then every kept frame after its
- * Last-Event-ID (all of them without one, so a reload shows everything
- * captured), then live frames. Frames are read from the history as the
- * client takes them: a subscriber whose stream holds more than
+ * (1, 2, …) and is encoded once, into a ready records frame (16-byte header
+ * and encodeRecordBatchBinary payload in one Buffer, one allocation), kept in
+ * a bounded history (oldest dropped first, counted). A subscriber is a
+ * ResponseStream plus a cursor (the next sequence number it needs): on
+ * subscribe it gets the current status frame, then every kept frame after
+ * its `?after=` sequence number (all of them without one, so a reload shows
+ * everything captured), then live frames. Frames are read from the history
+ * as the client takes them: a subscriber whose stream holds more than
  * STREAM_HIGH_WATER_BYTES unsent is paused and pumped again on a timer, so a
  * slow reader costs a cursor, not a copy of the history. A stream that still
- * passes MAX_SUBSCRIBER_QUEUE_BYTES (one huge frame) is ended: its
- * EventSource reconnects with Last-Event-ID and the replay resumes, so
- * nothing is lost.
+ * passes MAX_SUBSCRIBER_QUEUE_BYTES (one huge frame) is ended: the page
+ * fetches again with `?after=<last sequence number>` and the replay resumes,
+ * so nothing is lost.
  *
- * Status events (`event: status`, EngineStatus as JSON) go to every stream
- * at once. A comment line every HEARTBEAT_INTERVAL_MS keeps proxies from
- * closing idle streams.
+ * Status frames (EngineStatus as UTF-8 JSON, sequence number 0) go to every
+ * stream at once. A ping frame every HEARTBEAT_INTERVAL_MS keeps proxies
+ * from closing idle streams.
  */
-import { encodeRecordBatchBinary, SSE_EVENTS } from '../../common/browser-protocol';
+import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
 import type { ResponseStream } from '../../server/http-handler';
@@ -34,12 +34,13 @@ export const STREAM_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 export const MAX_SUBSCRIBER_QUEUE_BYTES = 16 * 1024 * 1024;
 /** How often paused subscribers are offered more frames. */
 export const PUMP_INTERVAL_MS = 10;
-/** Idle streams get a comment this often (many proxies close a connection silent for 30–60 s). */
+/** Idle streams get a ping frame this often (many proxies close a connection silent for 30–60 s). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
-/** The EventSource reconnection delay we ask for (WHATWG HTML §9.2.6 `retry:` field). */
-export const SSE_RETRY_MS = 1000;
 
-const PING = Buffer.from(': ping\n\n', 'latin1');
+/** A Buffer over the array's bytes (no copy). */
+const asBuffer = (a: Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const PING = asBuffer(encodeFrame(FRAME_TYPE.ping, 0, new Uint8Array(0)));
 
 export interface FeedOptions {
   status: EngineStatus;
@@ -69,29 +70,21 @@ interface Subscriber {
   next: number;
 }
 
-/** The SSE frame for one status (no `id:`, so it leaves the client's Last-Event-ID alone). */
-export function statusFrame(status: EngineStatus): string {
-  // JSON.stringify never emits a raw line break, so the payload is one `data:` line.
-  return `event: ${SSE_EVENTS.status}\ndata: ${JSON.stringify(status)}\n\n`;
+/** The frame for one status (sequence number 0: it does not move the page's cursor). */
+export function statusFrame(status: EngineStatus): Buffer {
+  return asBuffer(encodeStatusFrame(status));
 }
 
-/**
- * The SSE frame for one batch with its sequence number. The base64 is Node's
- * (RFC 4648 §4, padded: the same text as common's base64FromBytes, which the
- * tests check), because btoa in chunks is about 13× slower here and this runs
- * on the engine's event loop for every batch.
- */
+/** The frame for one batch with its sequence number: header and payload in one Buffer, encoded in place. */
 export function recordsFrame(seq: number, batch: RecordBatch): Buffer {
-  const binary = encodeRecordBatchBinary(batch);
-  const base64 = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('base64');
-  return Buffer.from(`id: ${seq}\nevent: ${SSE_EVENTS.records}\ndata: ${base64}\n\n`, 'latin1');
+  return asBuffer(encodeRecordsFrame(seq, batch));
 }
 
 /**
- * A Last-Event-ID header value as a sequence number: digits only, else null
- * (then the whole history is replayed).
+ * The `after` query value as a sequence number: digits only, else null (then
+ * the whole history is replayed).
  */
-export function parseLastEventId(value: string | null): number | null {
+export function parseAfterSeq(value: string | null): number | null {
   if (value === null) return null;
   const v = value.trim();
   return /^\d{1,15}$/.test(v) ? Number(v) : null;
@@ -181,18 +174,17 @@ export class RecordFeed {
   }
 
   /**
-   * Serve one EventSource: `retry`, the current status, the kept history
-   * after `lastEventId` (the request's Last-Event-ID header, raw; null or
-   * unparseable = everything), then live frames until the stream closes.
+   * Serve one event stream: the current status, the kept history after
+   * `after` (the request's `after` query value, raw; null or unparseable =
+   * everything), then live frames until the stream closes.
    */
-  subscribe(stream: ResponseStream, lastEventId: string | null): void {
+  subscribe(stream: ResponseStream, after: string | null): void {
     if (this.closed) {
       stream.end();
       return;
     }
-    const last = parseLastEventId(lastEventId);
+    const last = parseAfterSeq(after);
     const sub: Subscriber = { stream, next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq) };
-    stream.write(`retry: ${SSE_RETRY_MS}\n\n`);
     stream.write(statusFrame(this.currentStatus));
     if (stream.closed) return;
     this.subscribers.add(sub);

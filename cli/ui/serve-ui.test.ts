@@ -12,7 +12,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesFromBase64, decodeRecordBatchBinary, UI_PATHS, uiCookieName } from '../../common/browser-protocol';
+import { decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, uiCookieName, type Frame } from '../../common/browser-protocol';
 import type { EngineStatus, InspectorInit } from '../../common/inspector-api';
 import { decodeRecordBatch, type RecordBatch } from '../../common/record-batch';
 import { exchange, killAll, LISTENING_RE, REPO_ROOT, spawnCli, waitForExit, WAIT_MS, type CliProcess } from '../test/harness';
@@ -75,27 +75,30 @@ const ui = (s: UiServer, method: string, path: string, headers: Record<string, s
 const postJson = (s: UiServer, path: string, value: unknown): Promise<Answer> =>
   ui(s, 'POST', path, { Origin: s.origin, 'Content-Type': 'application/json' }, JSON.stringify(value));
 
-interface SseEvent { id: string | null; event: string; data: string }
-
-/** A live EventSource-like reader of UI_PATHS.events. */
-class SseClient {
-  readonly events: SseEvent[] = [];
+/** A live reader of UI_PATHS.events, as the page reads it: frames out of a byte stream cut anywhere. */
+class FrameClient {
+  readonly frames: Frame[] = [];
   status = 0;
-  private buffer = '';
+  contentType = '';
+  private readonly reader = new FrameReader();
   private readonly waiters = new Set<() => void>();
   private readonly req: ReturnType<typeof request>;
   readonly ready: Promise<void>;
 
-  constructor(s: UiServer, lastEventId?: string) {
-    const headers: Record<string, string> = { Host: s.host, Cookie: s.cookie, Accept: 'text/event-stream' };
-    if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
+  constructor(s: UiServer, after?: number) {
+    const headers: Record<string, string> = { Host: s.host, Cookie: s.cookie, Accept: RECORDS_CONTENT_TYPE };
+    const path = after === undefined ? UI_PATHS.events : `${UI_PATHS.events}?${EVENTS_AFTER_PARAM}=${after}`;
     let opened: () => void = () => {};
     let failed: (err: Error) => void = () => {};
     this.ready = new Promise((resolve, reject) => { opened = resolve; failed = reject; });
-    this.req = request({ host: '127.0.0.1', port: s.uiPort, path: UI_PATHS.events, headers, agent: false }, (res) => {
+    this.req = request({ host: '127.0.0.1', port: s.uiPort, path, headers, agent: false }, (res) => {
       this.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => this.feed(d));
+      this.contentType = String(res.headers['content-type']);
+      res.on('data', (d: Buffer) => {
+        this.frames.push(...this.reader.push(new Uint8Array(d.buffer, d.byteOffset, d.length)));
+        assert.equal(this.reader.error, null);
+        for (const w of this.waiters) w();
+      });
       // A destroyed stream (close()) ends with an abort error; nothing waits on it.
       res.on('error', () => {});
       opened();
@@ -104,36 +107,14 @@ class SseClient {
     this.req.end();
   }
 
-  private feed(text: string): void {
-    this.buffer += text;
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      const e: SseEvent = { id: null, event: 'message', data: '' };
-      let hasData = false;
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':') || line === '') continue;
-        const colon = line.indexOf(':');
-        const field = line.slice(0, colon);
-        const value = line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'id') e.id = value;
-        else if (field === 'event') e.event = value;
-        else if (field === 'data') { e.data = value; hasData = true; }
-      }
-      if (hasData) this.events.push(e);
-    }
-    for (const w of this.waiters) w();
-  }
-
-  /** The first event (from the start) that satisfies `pred`. */
-  waitFor(pred: (e: SseEvent) => boolean, what: string): Promise<SseEvent> {
+  /** The first frame (from the start) that satisfies `pred`. */
+  waitFor(pred: (f: Frame) => boolean, what: string): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const found = this.events.find(pred);
+        const found = this.frames.find(pred);
         if (found) finish(() => resolve(found));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no SSE event ${what} within ${WAIT_MS} ms; got ${JSON.stringify(this.events.map((e) => [e.id, e.event, e.data.slice(0, 80)]))}`))), WAIT_MS);
+      const timer = setTimeout(() => finish(() => reject(new Error(`no frame ${what} within ${WAIT_MS} ms; got ${JSON.stringify(this.frames.map((f) => [f.type, f.seq, f.payload.length]))}`))), WAIT_MS);
       const finish = (then: () => void): void => {
         clearTimeout(timer);
         this.waiters.delete(check);
@@ -149,19 +130,18 @@ class SseClient {
   }
 }
 
-function batchOf(e: SseEvent): RecordBatch {
-  const bytes = bytesFromBase64(e.data);
-  assert.ok(bytes, 'records data is base64');
-  const batch = decodeRecordBatchBinary(bytes);
-  assert.ok(batch, 'records data is a binary record batch');
+function batchOf(f: Frame): RecordBatch {
+  const batch = decodeRecordBatchBinary(f.payload);
+  assert.ok(batch, 'a records payload is a binary record batch');
   return batch;
 }
 
-const targetsIn = (e: SseEvent): string[] => decodeRecordBatch(batchOf(e)).map((r) => r.target);
-const hasTarget = (target: string) => (e: SseEvent): boolean => e.event === 'records' && targetsIn(e).includes(target);
-const isStatus = (state: EngineStatus['state'], port?: number) => (e: SseEvent): boolean => {
-  if (e.event !== 'status') return false;
-  const s = JSON.parse(e.data) as EngineStatus;
+const statusOf = (f: Frame): EngineStatus => JSON.parse(Buffer.from(f.payload).toString('utf8')) as EngineStatus;
+const targetsIn = (f: Frame): string[] => decodeRecordBatch(batchOf(f)).map((r) => r.target);
+const hasTarget = (target: string) => (f: Frame): boolean => f.type === FRAME_TYPE.records && targetsIn(f).includes(target);
+const isStatus = (state: EngineStatus['state'], port?: number) => (f: Frame): boolean => {
+  if (f.type !== FRAME_TYPE.status) return false;
+  const s = statusOf(f);
   return s.state === state && (port === undefined || s.listen.port === port);
 };
 
@@ -267,39 +247,40 @@ test('serve --ui: access control, the cookie hand-off, the page and the API', { 
   assert.equal(s.p.stderr(), '');
 });
 
-test('serve --ui: records on the event stream, replay after Last-Event-ID, the secret never leaks', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('serve --ui: records on the event stream, replay after ?after=, the secret never leaks', { timeout: TEST_TIMEOUT_MS }, async () => {
   const s = await startUi();
   try {
     assert.equal(await capture(s.capturePort, '/before-stream'), 'HTTP/1.1 200 OK');
-    const sse = new SseClient(s);
-    await sse.ready;
-    assert.equal(sse.status, 200);
-    await sse.waitFor(isStatus('listening', s.capturePort), 'listening status');
-    const replayed = await sse.waitFor(hasTarget('/before-stream'), 'replay of /before-stream');
-    assert.equal(replayed.id, '1');
+    const client = new FrameClient(s);
+    await client.ready;
+    assert.equal(client.status, 200);
+    assert.equal(client.contentType, RECORDS_CONTENT_TYPE);
+    await client.waitFor(isStatus('listening', s.capturePort), 'listening status');
+    const replayed = await client.waitFor(hasTarget('/before-stream'), 'replay of /before-stream');
+    assert.equal(replayed.seq, 1);
 
     // A client that used the inspector (and so holds the cookie) and pastes its URL: the secret is masked.
     assert.equal(await capture(s.capturePort, `/live?secret=${s.secret}`, `Cookie: ${s.cookie}\r\n`), 'HTTP/1.1 200 OK');
-    const live = await sse.waitFor((e) => e.event === 'records' && targetsIn(e).some((t) => t.startsWith('/live')), 'live record');
+    const live = await client.waitFor((f) => f.type === FRAME_TYPE.records && targetsIn(f).some((t) => t.startsWith('/live')), 'live record');
     const [record] = decodeRecordBatch(batchOf(live));
     assert.ok(record);
     assert.equal(record.target, `/live?secret=${'*'.repeat(64)}`);
     assert.deepEqual(record.headers.find(([n]) => n === 'Cookie'), ['Cookie', `${uiCookieName(s.uiPort)}=${'*'.repeat(64)}`]);
     assert.ok(!Buffer.from(record.raw).toString('latin1').includes(s.secret));
-    const liveId = Number(live.id);
-    sse.close();
+    const liveId = live.seq;
+    client.close();
 
     assert.equal(await capture(s.capturePort, '/while-away'), 'HTTP/1.1 200 OK');
     await s.p.waitForStdout(/\/while-away\n/);
-    const again = new SseClient(s, String(liveId));
+    const again = new FrameClient(s, liveId);
     await again.ready;
     const missed = await again.waitFor(hasTarget('/while-away'), 'replay of /while-away');
-    assert.equal(Number(missed.id), liveId + 1);
-    const replayedRecords = again.events.filter((e) => e.event === 'records');
-    assert.deepEqual(replayedRecords.map((e) => Number(e.id)), [liveId + 1], 'only frames after Last-Event-ID');
+    assert.equal(missed.seq, liveId + 1);
+    const replayedRecords = again.frames.filter((f) => f.type === FRAME_TYPE.records);
+    assert.deepEqual(replayedRecords.map((f) => f.seq), [liveId + 1], 'only frames after ?after=');
     again.close();
 
-    for (const e of [...sse.events, ...again.events]) assert.ok(!e.data.includes(s.secret));
+    for (const f of [...client.frames, ...again.frames]) assert.ok(!Buffer.from(f.payload).toString('latin1').includes(s.secret));
   } finally {
     await stop(s);
   }
@@ -313,8 +294,8 @@ test('serve --ui: moving the capture listener: a taken port is an EADDRINUSE sta
   const s = await startUi();
   const taken = await listenOn(0);
   try {
-    const sse = new SseClient(s);
-    await sse.ready;
+    const client = new FrameClient(s);
+    await client.ready;
     const takenPort = (taken.address() as { port: number }).port;
 
     const invalid = await postJson(s, UI_PATHS.listen, { host: 'example.com', port: 0 });
@@ -323,24 +304,24 @@ test('serve --ui: moving the capture listener: a taken port is an EADDRINUSE sta
     const inUse = await postJson(s, UI_PATHS.listen, { host: '127.0.0.1', port: takenPort });
     assert.equal(inUse.status, 200, inUse.body);
     assert.deepEqual(JSON.parse(inUse.body), { ok: true });
-    const error = await sse.waitFor(isStatus('error', takenPort), 'error status');
-    const errorStatus = JSON.parse(error.data) as Extract<EngineStatus, { state: 'error' }>;
+    const error = await client.waitFor(isStatus('error', takenPort), 'error status');
+    const errorStatus = statusOf(error) as Extract<EngineStatus, { state: 'error' }>;
     assert.equal(errorStatus.code, 'EADDRINUSE');
     assert.match(errorStatus.message, /already in use/);
-    assert.ok(sse.events.some(isStatus('starting', takenPort)), 'starting came first');
+    assert.ok(client.frames.some(isStatus('starting', takenPort)), 'starting came first');
     // The inspector stays up while the capture side is down.
     assert.equal((await ui(s, 'GET', UI_PATHS.init)).status, 200);
 
     const port = await freePort();
     const moved = await postJson(s, UI_PATHS.listen, { host: '127.0.0.1', port });
     assert.equal(moved.status, 200, moved.body);
-    await sse.waitFor(isStatus('listening', port), 'listening on the new port');
+    await client.waitFor(isStatus('listening', port), 'listening on the new port');
     assert.equal(await capture(port, '/moved'), 'HTTP/1.1 200 OK');
-    await sse.waitFor(hasTarget('/moved'), 'record from the new port');
+    await client.waitFor(hasTarget('/moved'), 'record from the new port');
     const init = JSON.parse((await ui(s, 'GET', UI_PATHS.init)).body) as InspectorInit;
     assert.deepEqual(init.listen, { host: '127.0.0.1', port });
     await s.p.waitForStdout(/\/moved\n/);
-    sse.close();
+    client.close();
   } finally {
     await new Promise<void>((r) => taken.close(() => r()));
     await stop(s);

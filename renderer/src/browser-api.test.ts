@@ -1,40 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBrowserInspectorApi, MAX_PENDING_BATCHES, type EventSourceConstructor, type EventSourceLike, type ServerEvent } from './browser-api';
-import { base64FromBytes, encodeRecordBatchBinary, SSE_EVENTS, UI_PATHS } from '../../common/browser-protocol';
+import { createBrowserInspectorApi, MAX_PENDING_BATCHES, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './browser-api';
+import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE, RECORDS_CONTENT_TYPE, UI_PATHS } from '../../common/browser-protocol';
 import { decodeRecordBatch, type RecordBatch } from '../../common/record-batch';
 import type { EngineStatus, InspectorInit } from '../../common/inspector-api';
 import { DEFAULT_CANNED_RESPONSE } from '../../common/canned-response';
 import { simpleGets } from './model/test/batch-fixture';
 
-// The browser's own EventSource must fit what createBrowserInspectorApi accepts (checked by the compiler only).
-const _browserEventSourceFits: EventSourceConstructor | undefined = undefined as unknown as typeof EventSource;
-
 const LISTEN = { host: '127.0.0.1', port: 9000 };
 const LISTENING: EngineStatus = { state: 'listening', listen: LISTEN, url: 'http://127.0.0.1:9000/' };
 const INIT: InspectorInit = { mode: 'browser', listen: LISTEN, response: DEFAULT_CANNED_RESPONSE, status: LISTENING };
-
-/** EventSources made by the code under test, driven by hand: the test emits events and sets readyState. */
-function fakeEventSources() {
-  const made: FakeEventSource[] = [];
-  class FakeEventSource implements EventSourceLike {
-    readyState = 0;
-    readonly listeners = new Map<string, ((event: ServerEvent) => void)[]>();
-    constructor(readonly url: string) {
-      made.push(this);
-    }
-    addEventListener(type: string, listener: (event: ServerEvent) => void): void {
-      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
-    }
-    close(): void {
-      this.readyState = 2;
-    }
-    emit(type: string, data?: string): void {
-      for (const l of this.listeners.get(type) ?? []) l({ data });
-    }
-  }
-  return { EventSource: FakeEventSource, made };
-}
 
 interface FetchCall { url: string; init: RequestInit | undefined }
 
@@ -51,38 +26,88 @@ function fakeFetch(answer: (url: string, init: RequestInit | undefined) => Respo
 const json = (value: unknown, status = 200): Response =>
   new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/json' } });
 
-function setup(answer: (url: string, init: RequestInit | undefined) => Response | Promise<Response> = () => json(INIT)) {
-  const es = fakeEventSources();
-  const f = fakeFetch(answer);
+/** One event stream the code under test opened: the test writes bytes into its body, ends it or breaks it. */
+interface OpenStream {
+  url: string;
+  push(bytes: Uint8Array): void;
+  end(): void;
+  fail(): void;
+}
+
+/** A ReadableStream answer for UI_PATHS.events, driven by hand. */
+function streamAnswer(opened: OpenStream[], url: string): Response {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  opened.push({
+    url,
+    push: (bytes) => controller.enqueue(bytes),
+    end: () => controller.close(),
+    fail: () => controller.error(new TypeError('network error')),
+  });
+  return new Response(body, { status: 200, headers: { 'Content-Type': RECORDS_CONTENT_TYPE } });
+}
+
+/** Let the stream reading (promise jobs and the stream's own queue) catch up. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+type EventsAnswer = (url: string, opened: OpenStream[]) => Response | Promise<Response>;
+
+function setup(
+  answer: (url: string, init: RequestInit | undefined) => Response | Promise<Response> = () => json(INIT),
+  events: EventsAnswer = (url, opened) => streamAnswer(opened, url),
+) {
+  const opened: OpenStream[] = [];
+  const f = fakeFetch((url, init) => (url.startsWith(UI_PATHS.events) ? events(url, opened) : answer(url, init)));
   const reports: string[] = [];
   const copied: string[] = [];
+  const timers: Array<{ run: () => void; ms: number }> = [];
   const api = createBrowserInspectorApi({
     fetch: f.fetch,
-    EventSource: es.EventSource,
+    setTimeout: (run, ms) => void timers.push({ run, ms }),
     clipboard: { writeText: async (t) => void copied.push(t) },
     report: (line) => reports.push(line),
   });
-  const source = (): InstanceType<typeof es.EventSource> => {
-    assert.equal(es.made.length, 1, 'exactly one EventSource');
-    return es.made[0]!;
+  const eventCalls = (): FetchCall[] => f.calls.filter((c) => c.url.startsWith(UI_PATHS.events));
+  /** The one stream open so far. */
+  const stream = (): OpenStream => {
+    assert.equal(opened.length, 1, 'exactly one event stream');
+    return opened[0]!;
   };
-  return { api, calls: f.calls, made: es.made, source, reports, copied };
+  /** Run the pending reconnection timer (there must be exactly one) and return its delay. */
+  const fire = async (): Promise<number> => {
+    await settle();
+    assert.equal(timers.length, 1, 'one reconnection pending');
+    const t = timers.shift()!;
+    t.run();
+    await settle();
+    return t.ms;
+  };
+  return { api, calls: f.calls, eventCalls, opened, stream, reports, copied, timers, fire };
 }
 
-const recordsData = (batch: RecordBatch): string => base64FromBytes(encodeRecordBatchBinary(batch));
+const recordsBytes = (seq: number, batch: RecordBatch): Uint8Array => encodeRecordsFrame(seq, batch);
+const statusBytes = (status: unknown): Uint8Array => encodeStatusFrame(status);
+const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 const ids = (batch: RecordBatch): number[] => decodeRecordBatch(batch).map((r) => r.id);
 
 test('init GETs the init path with the cookie and returns the settings; the event stream opens once', async () => {
   const t = setup();
-  assert.equal(t.made.length, 0, 'nothing is opened before it is needed');
+  assert.equal(t.eventCalls().length, 0, 'nothing is opened before it is needed');
   assert.deepEqual(await t.api.init(), INIT);
-  assert.equal(t.calls.length, 1);
-  assert.equal(t.calls[0]!.url, UI_PATHS.init);
-  assert.equal(t.calls[0]!.init?.credentials, 'same-origin');
-  assert.equal(t.calls[0]!.init?.method ?? 'GET', 'GET');
   t.api.onRecords(() => undefined);
   t.api.onStatus(() => undefined);
-  assert.equal(t.source().url, UI_PATHS.events);
+  await settle();
+  const init = t.calls.find((c) => c.url === UI_PATHS.init)!;
+  assert.equal(init.init?.credentials, 'same-origin');
+  assert.equal(init.init?.method ?? 'GET', 'GET');
+  assert.equal(t.eventCalls().length, 1);
+  const events = t.eventCalls()[0]!;
+  assert.equal(events.url, UI_PATHS.events, 'a fresh page asks for everything (no ?after=)');
+  assert.equal(events.init?.credentials, 'same-origin');
+  assert.equal(events.init?.method ?? 'GET', 'GET');
+  assert.equal(t.opened.length, 1);
 });
 
 test('init refused with 401: the message has the status, the body and says to open the printed URL again', async () => {
@@ -133,32 +158,41 @@ test('a command that cannot be sent or gets no CommandResult is ok:false with on
   assert.ok(!o.ok && /unexpected answer/.test(o.errors[0]!.message));
 });
 
-test('records events are decoded and delivered in order, to every listener, over one stream', () => {
-  const t = setup();
-  const a: number[][] = [];
-  const b: number[][] = [];
-  t.api.onRecords((batch) => a.push(ids(batch)));
-  t.api.onRecords((batch) => b.push(ids(batch)));
-  for (let i = 0; i < 3; i++) t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(2 + i, i * 10)));
-  assert.deepEqual(a, [[1, 2], [11, 12, 13], [21, 22, 23, 24]]);
-  assert.deepEqual(b, a);
-  assert.deepEqual(t.reports, []);
+test('records frames are decoded and delivered in order, to every listener, however the chunks are cut', async () => {
+  const stream = concat([statusBytes(LISTENING), ...[0, 1, 2].map((i) => recordsBytes(i + 1, simpleGets(2 + i, i * 10)))]);
+  for (const size of [1, 7, 16, 17, 100, stream.length]) {
+    const t = setup();
+    const a: number[][] = [];
+    const b: number[][] = [];
+    t.api.onRecords((batch) => a.push(ids(batch)));
+    t.api.onRecords((batch) => b.push(ids(batch)));
+    await settle();
+    for (let at = 0; at < stream.length; at += size) t.stream().push(stream.slice(at, at + size));
+    await settle();
+    assert.deepEqual(a, [[1, 2], [11, 12, 13], [21, 22, 23, 24]], `chunks of ${size}`);
+    assert.deepEqual(b, a);
+    assert.deepEqual(t.reports, []);
+  }
 });
 
 test('batches that arrive before anyone subscribes are handed to the first subscriber (bounded)', async () => {
   const t = setup();
   await t.api.init(); // opens the stream
-  t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(1, 0)));
-  t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(1, 1)));
+  await settle();
+  t.stream().push(concat([recordsBytes(1, simpleGets(1, 0)), recordsBytes(2, simpleGets(1, 1))]));
+  await settle();
   const got: number[][] = [];
   const off = t.api.onRecords((batch) => got.push(ids(batch)));
   assert.deepEqual(got, [[1], [2]]);
-  t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(1, 2)));
+  t.stream().push(recordsBytes(3, simpleGets(1, 2)));
+  await settle();
   assert.deepEqual(got, [[1], [2], [3]]);
   // Unsubscribed: kept again for the next subscriber, up to the bound; the overflow is reported.
   off();
-  const one = recordsData(simpleGets(1, 0));
-  for (let i = 0; i < MAX_PENDING_BATCHES + 2; i++) t.source().emit(SSE_EVENTS.records, one);
+  const many: Uint8Array[] = [];
+  for (let i = 0; i < MAX_PENDING_BATCHES + 2; i++) many.push(recordsBytes(4 + i, simpleGets(1, 0)));
+  t.stream().push(concat(many));
+  await settle();
   let later = 0;
   t.api.onRecords(() => later++);
   assert.equal(later, MAX_PENDING_BATCHES);
@@ -166,83 +200,179 @@ test('batches that arrive before anyone subscribes are handed to the first subsc
   assert.deepEqual(got.length, 3, 'the unsubscribed listener heard nothing more');
 });
 
-test('a malformed records event is reported once and skipped; the stream goes on', () => {
+test('a malformed records frame is reported once and skipped; the stream goes on (and a reconnect does not ask for it again)', async () => {
   const t = setup();
   const got: number[][] = [];
   t.api.onRecords((batch) => got.push(ids(batch)));
-  const garbage = base64FromBytes(new Uint8Array([1, 2, 3, 4, 5]));
-  const truncated = recordsData(simpleGets(3)).slice(0, -8);
-  assert.doesNotThrow(() => {
-    t.source().emit(SSE_EVENTS.records, 'not base64!');
-    t.source().emit(SSE_EVENTS.records, garbage);
-    t.source().emit(SSE_EVENTS.records, truncated);
-    t.source().emit(SSE_EVENTS.records);
-  });
-  t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(1, 6)));
-  assert.deepEqual(got, [[7]]);
-  assert.equal(t.reports.length, 4);
-  assert.match(t.reports[0]!, /records event was skipped: its data is not base64/);
-  assert.match(t.reports[1]!, /records event was skipped: its data is not a valid record batch/);
+  await settle();
+  const good = encodeRecordsFrame(1, simpleGets(3));
+  const truncated = encodeFrame(FRAME_TYPE.records, 2, good.subarray(16, good.length - 8));
+  const garbage = encodeFrame(FRAME_TYPE.records, 3, new Uint8Array([1, 2, 3, 4, 5]));
+  const empty = encodeFrame(FRAME_TYPE.records, 4, new Uint8Array(0));
+  t.stream().push(concat([good, truncated, garbage, empty, recordsBytes(5, simpleGets(1, 6))]));
+  await settle();
+  assert.deepEqual(got, [[1, 2, 3], [7]]);
+  assert.equal(t.reports.length, 3);
+  assert.match(t.reports[0]!, /^a records frame was skipped: batch 2 is not a valid record batch/);
+  assert.match(t.reports[1]!, /batch 3 /);
+  assert.match(t.reports[2]!, /batch 4 /);
+  t.stream().end();
+  await t.fire();
+  assert.equal(t.opened.at(-1)!.url, `${UI_PATHS.events}?after=5`);
 });
 
-test('a listener that throws does not stop the others', () => {
+test('a broken frame header: reported once, the stream is dropped and fetched again after the last good batch', async () => {
+  const t = setup();
+  const got: number[][] = [];
+  t.api.onRecords((batch) => got.push(ids(batch)));
+  await settle();
+  const badType = new Uint8Array(16);
+  badType[4] = 9;
+  t.stream().push(concat([recordsBytes(7, simpleGets(1, 0)), badType, recordsBytes(8, simpleGets(1, 1))]));
+  await settle();
+  assert.deepEqual(got, [[1]]);
+  assert.equal(t.reports.length, 1);
+  assert.match(t.reports[0]!, /the event stream is unreadable \(unknown frame type 9\); reconnecting/);
+  assert.equal(await t.fire(), RECONNECT_MIN_MS);
+  assert.equal(t.opened.length, 2);
+  assert.equal(t.opened[1]!.url, `${UI_PATHS.events}?after=7`);
+  t.opened[1]!.push(recordsBytes(8, simpleGets(1, 1)));
+  await settle();
+  assert.deepEqual(got, [[1], [2]]);
+});
+
+test('a listener that throws does not stop the others', async () => {
   const t = setup();
   let heard = 0;
   t.api.onRecords(() => { throw new Error('boom'); });
   t.api.onRecords(() => heard++);
-  t.source().emit(SSE_EVENTS.records, recordsData(simpleGets(1)));
+  await settle();
+  t.stream().push(recordsBytes(1, simpleGets(1)));
+  await settle();
   assert.equal(heard, 1);
   assert.deepEqual(t.reports, ['listener failed: boom']);
 });
 
-test('status events reach status listeners; ones that are not an EngineStatus are skipped', () => {
+test('status frames reach status listeners; ones that are not an EngineStatus are skipped; pings are ignored', async () => {
   const t = setup();
   const got: EngineStatus[] = [];
   const off = t.api.onStatus((s) => got.push(s));
-  const crashed: EngineStatus = { state: 'crashed', listen: LISTEN, message: 'gone', restartInMs: 1000, attempt: 1 };
-  t.source().emit(SSE_EVENTS.status, JSON.stringify(LISTENING));
-  t.source().emit(SSE_EVENTS.status, '{not json');
-  t.source().emit(SSE_EVENTS.status, JSON.stringify({ state: 'sleeping', listen: LISTEN }));
-  t.source().emit(SSE_EVENTS.status, JSON.stringify(crashed));
+  await settle();
+  const crashed: EngineStatus = { state: 'crashed', listen: LISTEN, message: 'gone ✓', restartInMs: 1000, attempt: 1 };
+  t.stream().push(concat([
+    statusBytes(LISTENING),
+    encodeFrame(FRAME_TYPE.status, 0, new TextEncoder().encode('{not json')),
+    encodeFrame(FRAME_TYPE.status, 0, new Uint8Array([0x7b, 0xff, 0x7d])),
+    statusBytes({ state: 'sleeping', listen: LISTEN }),
+    encodeFrame(FRAME_TYPE.ping, 0, new Uint8Array(0)),
+    statusBytes(crashed),
+  ]));
+  await settle();
   assert.deepEqual(got, [LISTENING, crashed]);
-  assert.equal(t.reports.length, 2);
+  assert.equal(t.reports.length, 3);
+  assert.ok(t.reports.every((r) => /^a status frame was skipped/.test(r)), t.reports.join('\n'));
   off();
-  t.source().emit(SSE_EVENTS.status, JSON.stringify(LISTENING));
+  t.stream().push(statusBytes(LISTENING));
+  await settle();
   assert.equal(got.length, 2);
 });
 
-test('errors while reconnecting are left to EventSource; CLOSED becomes an error status with the last known address', () => {
-  const t = setup();
-  const got: EngineStatus[] = [];
-  t.api.onStatus((s) => got.push(s));
-  const elsewhere = { host: '::1', port: 8123 };
-  t.source().emit(SSE_EVENTS.status, JSON.stringify({ state: 'listening', listen: elsewhere, url: 'http://[::1]:8123/' }));
-  t.source().readyState = 0; // CONNECTING: the browser retries and the server replays after Last-Event-ID
-  t.source().emit('error');
-  assert.equal(got.length, 1);
-  t.source().readyState = 2; // CLOSED: the browser gave up (e.g. 401)
-  t.source().emit('error');
-  t.source().emit('error');
-  assert.equal(got.length, 2, 'reported once');
-  const lost = got[1]!;
-  assert.equal(lost.state, 'error');
-  assert.ok(lost.state === 'error');
-  assert.deepEqual(lost.listen, elsewhere);
-  assert.equal(lost.code, null);
-  assert.match(lost.message, /^lost the connection to sockeye serve --ui/);
-  // A status listener that subscribes afterwards still learns it.
-  const late: EngineStatus[] = [];
-  t.api.onStatus((s) => late.push(s));
-  assert.deepEqual(late, [lost]);
+test('a dropped stream is fetched again with ?after=<last sequence number>, 1 s later, backing off to 5 s while it fails', async () => {
+  let down = false;
+  const t = setup(() => json(INIT), (url, opened) => (down ? Promise.reject(new TypeError('Failed to fetch')) : streamAnswer(opened, url)));
+  const got: number[][] = [];
+  t.api.onRecords((batch) => got.push(ids(batch)));
+  await settle();
+  t.stream().push(concat([recordsBytes(1, simpleGets(1, 0)), recordsBytes(2, simpleGets(1, 1))]));
+  await settle();
+  t.stream().fail(); // the connection drops
+  assert.equal(await t.fire(), RECONNECT_MIN_MS);
+  assert.deepEqual(t.eventCalls().map((c) => c.url), [UI_PATHS.events, `${UI_PATHS.events}?after=2`]);
+  // The server replays what followed; nothing is delivered twice.
+  t.opened[1]!.push(recordsBytes(3, simpleGets(1, 2)));
+  await settle();
+  assert.deepEqual(got, [[1], [2], [3]]);
+
+  // The server goes away: every attempt fails, the delays grow to the cap; one report for the whole streak.
+  down = true;
+  t.opened[1]!.end();
+  const delays: number[] = [];
+  for (let i = 0; i < 6; i++) delays.push(await t.fire());
+  assert.deepEqual(delays, [1000, 2000, 4000, 5000, 5000, 5000]);
+  assert.equal(RECONNECT_MAX_MS, 5000);
+  assert.ok(t.eventCalls().slice(2).every((c) => c.url === `${UI_PATHS.events}?after=3`));
+  assert.equal(t.reports.length, 1, t.reports.join('\n'));
+  assert.match(t.reports[0]!, /could not reach sockeye serve --ui for the event stream: Failed to fetch; retrying/);
+
+  // Back: the stream resumes after the last batch, and the next drop waits 1 s again.
+  down = false;
+  assert.equal(await t.fire(), 5000);
+  const back = t.opened.at(-1)!;
+  assert.equal(back.url, `${UI_PATHS.events}?after=3`);
+  back.push(concat([statusBytes(LISTENING), recordsBytes(4, simpleGets(1, 3))]));
+  await settle();
+  assert.deepEqual(got, [[1], [2], [3], [4]]);
+  back.end();
+  assert.equal(await t.fire(), RECONNECT_MIN_MS);
+  assert.equal(t.opened.at(-1)!.url, `${UI_PATHS.events}?after=4`);
 });
 
-test('CLOSED before any status event: the address from init is the last known one', async () => {
-  const t = setup();
+test('an answer that is not the event stream (500, wrong type) is retried; reported once per streak', async () => {
+  let n = 0;
+  const t = setup(() => json(INIT), (url, opened) => {
+    n++;
+    if (n === 1) return new Response('boom', { status: 500, statusText: 'Internal Server Error' });
+    if (n === 2) return new Response('<html>', { status: 200, headers: { 'Content-Type': 'text/html' } });
+    return streamAnswer(opened, url);
+  });
+  const got: number[][] = [];
+  t.api.onRecords((batch) => got.push(ids(batch)));
+  assert.equal(await t.fire(), 1000);
+  assert.equal(await t.fire(), 2000);
+  t.stream().push(recordsBytes(1, simpleGets(1)));
+  await settle();
+  assert.deepEqual(got, [[1]]);
+  assert.equal(t.reports.length, 1);
+  assert.match(t.reports[0]!, /opening the event stream failed: HTTP 500 Internal Server Error: boom; retrying/);
+});
+
+for (const status of [401, 403]) {
+  test(`a stream refused with ${status} becomes an error status with the last known address, and is not retried`, async () => {
+    let refuse = false;
+    const t = setup(() => json(INIT), (url, opened) => (refuse ? new Response('missing or wrong secret', { status }) : streamAnswer(opened, url)));
+    const got: EngineStatus[] = [];
+    t.api.onStatus((s) => got.push(s));
+    await settle();
+    const elsewhere = { host: '::1', port: 8123 };
+    t.stream().push(statusBytes({ state: 'listening', listen: elsewhere, url: 'http://[::1]:8123/' }));
+    await settle();
+    refuse = true;
+    t.stream().end(); // e.g. the server restarted with a new secret
+    await t.fire();
+    assert.equal(got.length, 2);
+    const lost = got[1]!;
+    assert.equal(lost.state, 'error');
+    assert.ok(lost.state === 'error');
+    assert.deepEqual(lost.listen, elsewhere);
+    assert.equal(lost.code, null);
+    assert.match(lost.message, /^lost the connection to sockeye serve --ui/);
+    assert.match(lost.message, new RegExp(`HTTP ${status}.*missing or wrong secret.*open the URL printed by \`sockeye serve --ui\` again`));
+    await settle();
+    assert.equal(t.timers.length, 0, 'no retry');
+    assert.equal(t.eventCalls().length, 2);
+    // A status listener that subscribes afterwards still learns it.
+    const late: EngineStatus[] = [];
+    t.api.onStatus((s) => late.push(s));
+    assert.deepEqual(late, [lost]);
+  });
+}
+
+test('refused before any status frame: the address from init is the last known one', async () => {
+  const t = setup(() => json(INIT), () => new Response('no secret', { status: 401 }));
   await t.api.init();
   const got: EngineStatus[] = [];
   t.api.onStatus((s) => got.push(s));
-  t.source().readyState = 2;
-  t.source().emit('error');
+  await settle();
   assert.deepEqual(got.map((s) => [s.state, s.listen]), [['error', LISTEN]]);
 });
 
@@ -253,7 +383,7 @@ test('onAction: no native menu in a browser, so nothing is ever sent; unsubscrib
   assert.equal(typeof off, 'function');
   off();
   assert.equal(actions, 0);
-  assert.equal(t.made.length, 0, 'actions need no event stream');
+  assert.equal(t.eventCalls().length, 0, 'actions need no event stream');
 });
 
 test('copyText writes to the clipboard; without one, or when the browser refuses, it rejects saying why', async () => {
@@ -261,12 +391,11 @@ test('copyText writes to the clipboard; without one, or when the browser refuses
   await t.api.copyText('http://127.0.0.1:9000/');
   assert.deepEqual(t.copied, ['http://127.0.0.1:9000/']);
 
-  const none = createBrowserInspectorApi({ fetch: fakeFetch(() => json(INIT)).fetch, EventSource: fakeEventSources().EventSource, clipboard: null });
+  const none = createBrowserInspectorApi({ fetch: fakeFetch(() => json(INIT)).fetch, clipboard: null });
   await assert.rejects(none.copyText('x'), /clipboard is not available to this page/);
 
   const refusing = createBrowserInspectorApi({
     fetch: fakeFetch(() => json(INIT)).fetch,
-    EventSource: fakeEventSources().EventSource,
     clipboard: { writeText: () => Promise.reject(new Error('Document is not focused.')) },
   });
   await assert.rejects(refusing.copyText('x'), /the browser refused the clipboard: Document is not focused\./);

@@ -2,23 +2,25 @@
  * The InspectorApi of browser mode (`sockeye serve --ui`): the same React app
  * in an ordinary browser tab, talking to the CLI's UI server over HTTP
  * (protocol: common/browser-protocol.ts). Commands are fetch() calls; records
- * and status changes come on one Server-Sent Events stream.
+ * and status changes come as binary frames on one streamed response, read
+ * with fetch() and its body's ReadableStream through a FrameReader.
  *
  * The stream is opened once, on the first subscription or init(), and kept
- * for the life of the page. EventSource reconnects by itself and sends
- * Last-Event-ID, and the server replays the batches missed meanwhile, so a
- * dropped connection needs nothing here; only a stream the browser gave up on
- * (readyState CLOSED: the server refused it, e.g. 401 without the secret
- * cookie) is reported, as an `error` status.
+ * for the life of the page. When it drops (or cannot be opened, or its
+ * framing breaks) it is fetched again after RECONNECT_MIN_MS, doubling up to
+ * RECONNECT_MAX_MS while attempts keep failing, with `?after=<last sequence
+ * number seen>`: the server replays the batches missed meanwhile. Only a
+ * stream the server refuses for good (401 or 403: no secret cookie) stops
+ * the retries, and is reported as an `error` status.
  *
- * Everything the browser provides is injectable (fetch, EventSource,
- * clipboard), so this runs under node:test with fakes.
+ * Everything the browser provides is injectable (fetch, timers, clipboard),
+ * so this runs under node:test with fakes.
  */
 import type { FieldError } from '../../common/canned-response';
 import type { CommandResult, EngineStatus, InspectorAction, InspectorApi, InspectorInit, Unsubscribe } from '../../common/inspector-api';
 import { DEFAULT_LISTEN, type ListenSettings } from '../../common/app-settings';
 import { isEngineStatus } from '../../common/ipc-channels';
-import { bytesFromBase64, decodeRecordBatchBinary, SSE_EVENTS, UI_PATHS } from '../../common/browser-protocol';
+import { decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, type Frame } from '../../common/browser-protocol';
 import type { RecordBatch } from '../../common/record-batch';
 
 /**
@@ -29,28 +31,17 @@ import type { RecordBatch } from '../../common/record-batch';
 export const MAX_PENDING_BATCHES = 1024;
 /** How much of an error answer's body goes into a message (a proxy's HTML error page can be long). */
 export const MAX_ERROR_BODY_CHARS = 300;
-/** EventSource.readyState when the browser has given up and will not reconnect (HTML §9.2). */
-const EVENT_SOURCE_CLOSED = 2;
+/** The first reconnection delay after the event stream drops or cannot be opened. */
+export const RECONNECT_MIN_MS = 1000;
+/** Delays double while attempts fail, up to this. */
+export const RECONNECT_MAX_MS = 5000;
 /** What to tell the user when the page cannot reach the server with its secret. */
 const REOPEN_HINT = 'open the URL printed by `sockeye serve --ui` again (it carries the access secret)';
 
-/** One event of an EventSource, as far as this module reads it. */
-export interface ServerEvent {
-  data: unknown;
-}
-
-/** The EventSource as far as this module uses it; the browser's EventSource fits. */
-export interface EventSourceLike {
-  readonly readyState: number;
-  addEventListener(type: string, listener: (event: ServerEvent) => void): void;
-  close(): void;
-}
-
-export type EventSourceConstructor = new (url: string) => EventSourceLike;
-
 export interface BrowserApiDeps {
   fetch?: typeof fetch;
-  EventSource?: EventSourceConstructor;
+  /** setTimeout by default (reconnection delays). */
+  setTimeout?: (run: () => void, ms: number) => unknown;
   /** navigator.clipboard by default; null or missing where the page has none (an insecure origin). */
   clipboard?: { writeText(text: string): Promise<void> } | null;
   /** Where problems that have no caller to reject go (console.error by default). */
@@ -113,7 +104,7 @@ const failed = (message: string): CommandResult => ({ ok: false, errors: [{ fiel
 
 export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorApi {
   const doFetch = deps.fetch ?? globalThis.fetch.bind(globalThis);
-  const EventSourceImpl: EventSourceConstructor | undefined = deps.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  const later = deps.setTimeout ?? ((run: () => void, ms: number) => globalThis.setTimeout(run, ms));
   const clipboard = 'clipboard' in deps ? deps.clipboard : (globalThis as { navigator?: { clipboard?: BrowserApiDeps['clipboard'] } }).navigator?.clipboard;
   const report = deps.report ?? ((line: string) => console.error(`sockeye: ${line}`));
 
@@ -123,8 +114,12 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
   let pendingDropped = 0;
   /** The listen address of the latest status or init, for the status reported when the stream is lost. */
   let lastListen: ListenSettings | null = null;
-  let source: EventSourceLike | null = null;
-  /** Set once the stream is closed for good; handed to status listeners that subscribe later. */
+  let connected = false;
+  /** The init request while it is on its way. */
+  let initInFlight: Promise<unknown> | null = null;
+  /** Sequence number of the last records frame read; the next stream asks for what follows. */
+  let lastSeq: number | null = null;
+  /** Set once the stream is refused for good; handed to status listeners that subscribe later. */
   let lostStatus: EngineStatus | null = null;
 
   const deliver = (batch: RecordBatch): void => {
@@ -139,56 +134,122 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
     pending.push(batch);
   };
 
-  const onRecordsEvent = (event: ServerEvent): void => {
-    const bytes = typeof event.data === 'string' ? bytesFromBase64(event.data) : null;
-    const batch = bytes === null ? null : decodeRecordBatchBinary(bytes);
+  const onRecordsFrame = (frame: Frame): void => {
+    // Past this batch even if it is skipped: a reconnect must not fetch it again.
+    lastSeq = frame.seq;
+    // No record walk here: RecordStore.append walks every batch anyway and refuses one that does not walk, whole.
+    const batch = decodeRecordBatchBinary(frame.payload, { walk: false });
     if (batch === null) {
-      const why = bytes === null ? 'is not base64' : 'is not a valid record batch';
-      report(`a records event was skipped: its data ${why} (${typeof event.data === 'string' ? event.data.length : 0} characters)`);
+      report(`a records frame was skipped: batch ${frame.seq} is not a valid record batch (${frame.payload.length} bytes)`);
       return;
     }
     deliver(batch);
   };
 
-  const onStatusEvent = (event: ServerEvent): void => {
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const onStatusFrame = (frame: Frame): void => {
     let status: unknown;
     try {
-      status = typeof event.data === 'string' ? JSON.parse(event.data) : null;
+      status = JSON.parse(utf8.decode(frame.payload));
     } catch {
       status = null;
     }
     if (!isEngineStatus(status)) {
-      report('a status event was skipped: its data is not an engine status');
+      report('a status frame was skipped: its payload is not an engine status');
       return;
     }
     lastListen = status.listen;
     notifyAll(statusListeners, status, report);
   };
 
-  const onError = (): void => {
-    // While CONNECTING the browser is retrying (and the server replays what was missed): nothing to do.
-    if (!source || source.readyState !== EVENT_SOURCE_CLOSED || lostStatus) return;
+  const onFrame = (frame: Frame): void => {
+    if (frame.type === FRAME_TYPE.records) onRecordsFrame(frame);
+    else if (frame.type === FRAME_TYPE.status) onStatusFrame(frame);
+    // Pings only keep the connection alive.
+  };
+
+  const refused = async (response: Response): Promise<void> => {
+    const message = `lost the connection to sockeye serve --ui (${await httpFailure('the event stream', response)})`;
+    // The address from init when it is still on its way (the stream is opened first).
+    if (lastListen === null && initInFlight) await initInFlight.catch(() => undefined);
     lostStatus = {
       state: 'error',
-      // Known from init or a status event in practice; the default only if the stream failed before either.
+      // Known from init or a status frame in practice; the default only if the stream failed before either.
       listen: lastListen ?? DEFAULT_LISTEN,
-      message: `lost the connection to sockeye serve --ui (the server refused the event stream or stopped); ${REOPEN_HINT}`,
+      message,
       code: null,
     };
     notifyAll(statusListeners, lostStatus, report);
   };
 
+  /** Read one response's frames until it ends or fails; true when it carried at least one frame. */
+  const readStream = async (body: ReadableStream<Uint8Array>): Promise<boolean> => {
+    const frames = new FrameReader();
+    const reader = body.getReader();
+    let any = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const frame of frames.push(value)) {
+          any = true;
+          onFrame(frame);
+        }
+        if (frames.error !== null) {
+          report(`the event stream is unreadable (${frames.error}); reconnecting`);
+          void reader.cancel().catch(() => undefined);
+          break;
+        }
+      }
+    } catch {
+      // The connection dropped: reconnect below.
+    }
+    return any;
+  };
+
+  /** Fetch the event stream and read it, again and again, until the server refuses it for good. */
+  const follow = async (): Promise<void> => {
+    /** Connections in a row that ended or failed without one good stream in between: sets the delay. */
+    let streak = 0;
+    /** Set once a failed attempt is reported; cleared by a good stream (one report per outage). */
+    let reported = false;
+    const reportOnce = (line: string): void => {
+      if (!reported) report(line);
+      reported = true;
+    };
+    for (;;) {
+      const url = lastSeq === null ? UI_PATHS.events : `${UI_PATHS.events}?${EVENTS_AFTER_PARAM}=${lastSeq}`;
+      let healthy = false;
+      try {
+        const response = await doFetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: RECORDS_CONTENT_TYPE } });
+        if (response.status === 401 || response.status === 403) {
+          await refused(response);
+          return;
+        }
+        const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!response.ok || type !== RECORDS_CONTENT_TYPE || !response.body) {
+          if (!reported) reportOnce(`${await httpFailure('opening the event stream', response)}; retrying`);
+          else void response.body?.cancel().catch(() => undefined);
+        } else {
+          healthy = await readStream(response.body);
+        }
+      } catch (err) {
+        // The server is gone or restarting: keep trying, quietly after the first time.
+        reportOnce(`could not reach sockeye serve --ui for the event stream: ${errorText(err)}; retrying`);
+      }
+      // After a good stream: 1 s; then 2 s, 4 s, … up to the cap while attempts fail.
+      streak = healthy ? 1 : streak + 1;
+      if (healthy) reported = false;
+      const delay = Math.min(RECONNECT_MIN_MS * 2 ** Math.min(streak - 1, 16), RECONNECT_MAX_MS);
+      await new Promise<void>((resolve) => later(resolve, delay));
+    }
+  };
+
   /** Open the one event stream, once. */
   const connect = (): void => {
-    if (source) return;
-    if (!EventSourceImpl) {
-      report('this browser has no EventSource: live traffic cannot be shown');
-      return;
-    }
-    source = new EventSourceImpl(UI_PATHS.events);
-    source.addEventListener(SSE_EVENTS.records, onRecordsEvent);
-    source.addEventListener(SSE_EVENTS.status, onStatusEvent);
-    source.addEventListener('error', onError);
+    if (connected) return;
+    connected = true;
+    void follow().catch((err: unknown) => report(`the event stream stopped: ${errorText(err)}`));
   };
 
   const onRecords = (listener: (batch: RecordBatch) => void): Unsubscribe => {
@@ -207,8 +268,17 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
     return unsubscribe;
   };
 
-  const init = async (): Promise<InspectorInit> => {
+  const init = (): Promise<InspectorInit> => {
     connect();
+    const loading = loadInit();
+    initInFlight = loading;
+    void loading.finally(() => {
+      if (initInFlight === loading) initInFlight = null;
+    }).catch(() => undefined);
+    return loading;
+  };
+
+  const loadInit = async (): Promise<InspectorInit> => {
     let response: Response;
     try {
       response = await doFetch(UI_PATHS.init, { credentials: 'same-origin', headers: { Accept: 'application/json' } });

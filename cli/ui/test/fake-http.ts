@@ -50,6 +50,11 @@ export class FakeStream implements ResponseStream {
     return this.chunks.join('');
   }
 
+  /** Everything written, as bytes (chunks are kept as latin1 text, which is lossless). */
+  get bytes(): Uint8Array {
+    return new Uint8Array(Buffer.from(this.text, 'latin1'));
+  }
+
   write(chunk: Buffer | string): boolean {
     if (this.closed) return false;
     const s = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
