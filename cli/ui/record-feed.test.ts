@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, type Frame } from '../../common/browser-protocol';
+import {
+  decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, MAX_FRAME_PAYLOAD_BYTES, type Frame,
+} from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
-import { parseAfterSeq, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
+import { MAX_SENT_FRAME_BYTES, parseAfterSeq, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
 import { FakeStream } from './test/fake-http';
 
 const LISTEN = { host: '127.0.0.1', port: 8080 };
@@ -156,6 +158,33 @@ test('many drops keep sequence numbers and replay right (the kept array is compa
   feed.subscribe(s, '2998');
   assert.deepEqual(idsOf(s), [2999, 3000]);
   assert.deepEqual(targetsOf(s), ['/q2999', '/q3000']);
+});
+
+test('a batch whose frame is too large to be delivered is numbered but left out; the rest goes on', () => {
+  const small = recordsFrame(1, batchFor('/s')).length;
+  const feed = newFeed({ maxFrameBytes: small + 10 });
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  assert.equal(feed.publishBatch(batchFor('/s')), 1);
+  assert.equal(feed.publishBatch(batchFor(`/${'x'.repeat(100)}`)), 2);
+  assert.equal(feed.publishBatch(batchFor('/t')), 3);
+  assert.deepEqual(idsOf(s), [1, 3]);
+  assert.deepEqual(targetsOf(s), ['/s', '/t']);
+  assert.equal(feed.stats().oversized, 1);
+  assert.equal(feed.stats().published, 3);
+  // Replays skip it too, and a cursor on either side of it lands right.
+  for (const [after, ids] of [[null, [1, 3]], ['1', [3]], ['2', [3]]] as const) {
+    const r = new FakeStream();
+    feed.subscribe(r, after);
+    assert.deepEqual(idsOf(r), ids, `after ${after}`);
+  }
+  assert.equal(MAX_SENT_FRAME_BYTES, 27 * 1024 * 1024, 'the engine stream limit (32 MiB) minus the high-water mark and 1 MiB');
+  // Past even the frame format's limit (encoding refuses it): counted the same, never thrown.
+  const huge: RecordBatch = { ...batchFor('/h'), bytes: new Uint8Array(MAX_FRAME_PAYLOAD_BYTES + 1) };
+  const big = newFeed({ maxFrameBytes: Number.MAX_SAFE_INTEGER });
+  assert.doesNotThrow(() => big.publishBatch(huge));
+  assert.equal(big.stats().oversized, 1);
+  assert.equal(big.stats().keptBytes, 0);
 });
 
 test('a slow reader is paused at the high-water mark and pumped on when it drains; nothing is skipped', async () => {

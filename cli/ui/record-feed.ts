@@ -24,7 +24,7 @@
 import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
-import type { ResponseStream } from '../../server/http-handler';
+import { MAX_STREAM_QUEUE_BYTES, type ResponseStream } from '../../server/http-handler';
 
 /** Total size of kept frames; past it the oldest batches are dropped (a reload then misses them). */
 export const MAX_FEED_HISTORY_BYTES = 256 * 1024 * 1024;
@@ -32,6 +32,15 @@ export const MAX_FEED_HISTORY_BYTES = 256 * 1024 * 1024;
 export const STREAM_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** Unsent bytes past which a stream is ended (below the engine's own MAX_STREAM_QUEUE_BYTES, 32 MiB). */
 export const MAX_SUBSCRIBER_QUEUE_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest records frame kept and sent. The engine closes a stream whose
+ * unsent output passes MAX_STREAM_QUEUE_BYTES, and a frame is written while
+ * up to STREAM_HIGH_WATER_BYTES are unsent, so a larger frame could never
+ * arrive: every reconnect would replay it and be closed again, and the page
+ * would stall on it. Such a batch (a huge kept body, --capture-body-bytes)
+ * is left out of the page's history and counted; the CLI still prints it.
+ */
+export const MAX_SENT_FRAME_BYTES = MAX_STREAM_QUEUE_BYTES - STREAM_HIGH_WATER_BYTES - 1024 * 1024;
 /** How often paused subscribers are offered more frames. */
 export const PUMP_INTERVAL_MS = 10;
 /** Idle streams get a ping frame this often (many proxies close a connection silent for 30–60 s). */
@@ -49,6 +58,7 @@ export interface FeedOptions {
   maxQueueBytes?: number;
   heartbeatMs?: number;
   pumpIntervalMs?: number;
+  maxFrameBytes?: number;
 }
 
 export interface FeedStats {
@@ -62,6 +72,8 @@ export interface FeedStats {
   subscribers: number;
   /** Streams ended for holding too many unsent bytes. */
   endedForBackpressure: number;
+  /** Batches whose frame would pass MAX_SENT_FRAME_BYTES: numbered, but never kept or sent. */
+  oversized: number;
 }
 
 interface Subscriber {
@@ -101,6 +113,7 @@ export class RecordFeed {
   private dropped = 0;
   private droppedBytes = 0;
   private endedForBackpressure = 0;
+  private oversized = 0;
   private currentStatus: EngineStatus;
   private readonly subscribers = new Set<Subscriber>();
   private pumpTimer: NodeJS.Timeout | null = null;
@@ -111,6 +124,7 @@ export class RecordFeed {
   private readonly highWaterBytes: number;
   private readonly maxQueueBytes: number;
   private readonly pumpIntervalMs: number;
+  private readonly maxFrameBytes: number;
 
   constructor(options: FeedOptions) {
     this.currentStatus = options.status;
@@ -118,6 +132,7 @@ export class RecordFeed {
     this.highWaterBytes = options.highWaterBytes ?? STREAM_HIGH_WATER_BYTES;
     this.maxQueueBytes = options.maxQueueBytes ?? MAX_SUBSCRIBER_QUEUE_BYTES;
     this.pumpIntervalMs = options.pumpIntervalMs ?? PUMP_INTERVAL_MS;
+    this.maxFrameBytes = options.maxFrameBytes ?? MAX_SENT_FRAME_BYTES;
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
   }
@@ -135,17 +150,32 @@ export class RecordFeed {
       keptBytes: this.keptBytes,
       subscribers: this.subscribers.size,
       endedForBackpressure: this.endedForBackpressure,
+      oversized: this.oversized,
     };
   }
 
   /**
    * Take one batch from the capture engine: number it, encode it once, keep
    * it and send it to every subscriber that is caught up. Returns its
-   * sequence number. The batch is only read (encoding copies it).
+   * sequence number. The batch is only read (encoding copies it). A batch
+   * whose frame would pass maxFrameBytes is counted and left out (see
+   * MAX_SENT_FRAME_BYTES); the page's cursor simply passes its number.
    */
   publishBatch(batch: RecordBatch): number {
+    let frame: Buffer;
+    try {
+      frame = recordsFrame(this.nextSeq, batch);
+    } catch (err) {
+      // Past the frame format's own limit (MAX_FRAME_PAYLOAD_BYTES): RangeError, never anything else.
+      if (!(err instanceof RangeError)) throw err;
+      frame = EMPTY;
+    }
+    if (frame.length === 0 || frame.length > this.maxFrameBytes) {
+      // An empty placeholder keeps the history one entry per sequence number (empty writes send nothing).
+      this.oversized++;
+      frame = EMPTY;
+    }
     const seq = this.nextSeq++;
-    const frame = recordsFrame(seq, batch);
     this.frames.push(frame);
     this.keptBytes += frame.length;
     // Oldest first; the newest frame is always kept, even alone past the bound.
