@@ -70,8 +70,14 @@ export const FRAME_TYPE = {
 export type FrameType = (typeof FRAME_TYPE)[keyof typeof FRAME_TYPE];
 
 export const FRAME_HEADER_BYTES = 16;
-/** The longest payload a reader accepts; a longer length means the stream is broken (or hostile). */
-export const MAX_FRAME_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/**
+ * The longest payload a reader accepts; a longer length means the stream is
+ * broken (or hostile). One batch can hold a record with a kept body as large
+ * as the CLI allows (--capture-body-bytes, at most 1 GiB) after up to 8 MiB
+ * of other records (server/capture-batcher.ts BATCH_MAX_BYTES), so the limit
+ * leaves room for that; the feed sends such a frame in pieces.
+ */
+export const MAX_FRAME_PAYLOAD_BYTES = 1280 * 1024 * 1024;
 
 /**
  * One RecordBatch as bytes (encodeRecordBatchBinary / decodeRecordBatchBinary).

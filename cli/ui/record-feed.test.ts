@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, MAX_FRAME_PAYLOAD_BYTES, type Frame,
+  decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, type Frame,
 } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
-import { MAX_SENT_FRAME_BYTES, parseAfterSeq, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
+import { parseAfterSeq, WRITE_PIECE_BYTES, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
 import { FakeStream } from './test/fake-http';
 
 const LISTEN = { host: '127.0.0.1', port: 8080 };
@@ -160,32 +160,44 @@ test('many drops keep sequence numbers and replay right (the kept array is compa
   assert.deepEqual(targetsOf(s), ['/q2999', '/q3000']);
 });
 
-test('a batch whose frame is too large to be delivered is numbered but left out; the rest goes on', () => {
-  const small = recordsFrame(1, batchFor('/s')).length;
-  const feed = newFeed({ maxFrameBytes: small + 10 });
+test('a frame far larger than the high-water mark goes out in pieces as the client reads; a status waits for its end', async () => {
+  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1 });
   const s = new FakeStream();
+  s.queued = 0;
+  let maxQueued = 0;
+  const write = s.write.bind(s);
+  s.write = (chunk) => {
+    s.queued += chunk.length;
+    maxQueued = Math.max(maxQueued, s.queued);
+    return write(chunk);
+  };
   feed.subscribe(s, null);
-  assert.equal(feed.publishBatch(batchFor('/s')), 1);
-  assert.equal(feed.publishBatch(batchFor(`/${'x'.repeat(100)}`)), 2);
-  assert.equal(feed.publishBatch(batchFor('/t')), 3);
-  assert.deepEqual(idsOf(s), [1, 3]);
-  assert.deepEqual(targetsOf(s), ['/s', '/t']);
-  assert.equal(feed.stats().oversized, 1);
-  assert.equal(feed.stats().published, 3);
-  // Replays skip it too, and a cursor on either side of it lands right.
-  for (const [after, ids] of [[null, [1, 3]], ['1', [3]], ['2', [3]]] as const) {
-    const r = new FakeStream();
-    feed.subscribe(r, after);
-    assert.deepEqual(idsOf(r), ids, `after ${after}`);
+  s.queued = 0;
+  const bigTarget = `/${'x'.repeat(3 * WRITE_PIECE_BYTES + 12345)}`;
+  feed.publishBatch(batchFor(bigTarget));
+  // One piece went out, then the stream is over its high-water mark: the frame is not complete yet.
+  const firstLength = s.bytes.length;
+  assert.ok(firstLength > 0 && firstLength < 2 * WRITE_PIECE_BYTES, `first write ${firstLength}`);
+  feed.publishStatus({ state: 'starting', listen: LISTEN });
+  feed.publishBatch(batchFor('/after'));
+  // The client reads: everything arrives, whole and in order, the status after the big frame.
+  for (let i = 0; i < 200 && !framesComplete(s); i++) {
+    s.queued = 0;
+    await new Promise((r) => setTimeout(r, 3));
   }
-  assert.equal(MAX_SENT_FRAME_BYTES, 27 * 1024 * 1024, 'the engine stream limit (32 MiB) minus the high-water mark and 1 MiB');
-  // Past even the frame format's limit (encoding refuses it): counted the same, never thrown.
-  const huge: RecordBatch = { ...batchFor('/h'), bytes: new Uint8Array(MAX_FRAME_PAYLOAD_BYTES + 1) };
-  const big = newFeed({ maxFrameBytes: Number.MAX_SAFE_INTEGER });
-  assert.doesNotThrow(() => big.publishBatch(huge));
-  assert.equal(big.stats().oversized, 1);
-  assert.equal(big.stats().keptBytes, 0);
+  const frames = framesOf(s);
+  assert.deepEqual(frames.map((f) => f.type), [FRAME_TYPE.status, FRAME_TYPE.records, FRAME_TYPE.status, FRAME_TYPE.records]);
+  assert.deepEqual(targetsOf(s), [bigTarget, '/after']);
+  assert.ok(maxQueued <= 1000 + WRITE_PIECE_BYTES + 1024, `never more than high water + one piece unsent (${maxQueued})`);
+  assert.equal(feed.stats().oversized, 0);
 });
+
+/** True when the stream's bytes end on a frame boundary and hold two records frames. */
+function framesComplete(s: FakeStream): boolean {
+  const reader = new FrameReader();
+  const frames = reader.push(s.bytes);
+  return reader.buffered === 0 && frames.filter((f) => f.type === FRAME_TYPE.records).length === 2;
+}
 
 test('a slow reader is paused at the high-water mark and pumped on when it drains; nothing is skipped', async () => {
   const feed = newFeed({ highWaterBytes: 10, pumpIntervalMs: 1 });

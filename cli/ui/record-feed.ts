@@ -10,37 +10,37 @@
  * subscribe it gets the current status frame, then every kept frame after
  * its `?after=` sequence number (all of them without one, so a reload shows
  * everything captured), then live frames. Frames are read from the history
- * as the client takes them: a subscriber whose stream holds more than
- * STREAM_HIGH_WATER_BYTES unsent is paused and pumped again on a timer, so a
- * slow reader costs a cursor, not a copy of the history. A stream that still
- * passes MAX_SUBSCRIBER_QUEUE_BYTES (one huge frame) is ended: the page
- * fetches again with `?after=<last sequence number>` and the replay resumes,
- * so nothing is lost.
+ * as the client takes them, in pieces of at most WRITE_PIECE_BYTES: a
+ * subscriber whose stream holds more than STREAM_HIGH_WATER_BYTES unsent is
+ * paused and pumped again on a timer, so a slow reader costs a cursor, not a
+ * copy of the history, and a frame of any size (a huge kept body) reaches
+ * the page without ever passing the engine's stream queue limit. A stream
+ * that still passes MAX_SUBSCRIBER_QUEUE_BYTES is ended: the page fetches
+ * again with `?after=<last sequence number>` and the replay resumes, so
+ * nothing is lost.
  *
- * Status frames (EngineStatus as UTF-8 JSON, sequence number 0) go to every
- * stream at once. A ping frame every HEARTBEAT_INTERVAL_MS keeps proxies
- * from closing idle streams.
+ * Status frames (EngineStatus as UTF-8 JSON, sequence number 0) and a ping
+ * frame every HEARTBEAT_INTERVAL_MS (proxies close silent connections) go to
+ * every stream, between records frames, never inside one.
  */
 import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
-import { MAX_STREAM_QUEUE_BYTES, type ResponseStream } from '../../server/http-handler';
+import type { ResponseStream } from '../../server/http-handler';
 
 /** Total size of kept frames; past it the oldest batches are dropped (a reload then misses them). */
 export const MAX_FEED_HISTORY_BYTES = 256 * 1024 * 1024;
 /** Unsent bytes in a stream past which the feed stops writing to it until the client catches up. */
 export const STREAM_HIGH_WATER_BYTES = 4 * 1024 * 1024;
-/** Unsent bytes past which a stream is ended (below the engine's own MAX_STREAM_QUEUE_BYTES, 32 MiB). */
+/** Unsent bytes past which a stream is ended (below the engine's own MAX_STREAM_QUEUE_BYTES, 32 MiB, server/http-handler.ts). */
 export const MAX_SUBSCRIBER_QUEUE_BYTES = 16 * 1024 * 1024;
 /**
- * The largest records frame kept and sent. The engine closes a stream whose
- * unsent output passes MAX_STREAM_QUEUE_BYTES, and a frame is written while
- * up to STREAM_HIGH_WATER_BYTES are unsent, so a larger frame could never
- * arrive: every reconnect would replay it and be closed again, and the page
- * would stall on it. Such a batch (a huge kept body, --capture-body-bytes)
- * is left out of the page's history and counted; the CLI still prints it.
+ * A records frame is written in pieces of at most this size, each only while
+ * the stream holds less than STREAM_HIGH_WATER_BYTES, so the unsent bytes stay
+ * under high water + one piece + status frames: far below the engine's
+ * MAX_STREAM_QUEUE_BYTES (server/http-handler.ts), whatever the size of the frame.
  */
-export const MAX_SENT_FRAME_BYTES = MAX_STREAM_QUEUE_BYTES - STREAM_HIGH_WATER_BYTES - 1024 * 1024;
+export const WRITE_PIECE_BYTES = 1024 * 1024;
 /** How often paused subscribers are offered more frames. */
 export const PUMP_INTERVAL_MS = 10;
 /** Idle streams get a ping frame this often (many proxies close a connection silent for 30–60 s). */
@@ -58,7 +58,6 @@ export interface FeedOptions {
   maxQueueBytes?: number;
   heartbeatMs?: number;
   pumpIntervalMs?: number;
-  maxFrameBytes?: number;
 }
 
 export interface FeedStats {
@@ -72,7 +71,11 @@ export interface FeedStats {
   subscribers: number;
   /** Streams ended for holding too many unsent bytes. */
   endedForBackpressure: number;
-  /** Batches whose frame would pass MAX_SENT_FRAME_BYTES: numbered, but never kept or sent. */
+  /**
+   * Batches past the frame format's MAX_FRAME_PAYLOAD_BYTES: numbered, never
+   * sent. It is above what the CLI can capture in one batch, so 0 unless
+   * those limits change without each other.
+   */
   oversized: number;
 }
 
@@ -80,6 +83,11 @@ interface Subscriber {
   stream: ResponseStream;
   /** Sequence number of the next frame this stream needs. */
   next: number;
+  /** Bytes of frame `next` already written (a frame goes out in pieces), and that frame while it is. */
+  offset: number;
+  current?: Buffer | null;
+  /** Status and ping frames waiting for the end of the records frame being written. */
+  control: Buffer[];
 }
 
 /** The frame for one status (sequence number 0: it does not move the page's cursor). */
@@ -124,7 +132,6 @@ export class RecordFeed {
   private readonly highWaterBytes: number;
   private readonly maxQueueBytes: number;
   private readonly pumpIntervalMs: number;
-  private readonly maxFrameBytes: number;
 
   constructor(options: FeedOptions) {
     this.currentStatus = options.status;
@@ -132,7 +139,6 @@ export class RecordFeed {
     this.highWaterBytes = options.highWaterBytes ?? STREAM_HIGH_WATER_BYTES;
     this.maxQueueBytes = options.maxQueueBytes ?? MAX_SUBSCRIBER_QUEUE_BYTES;
     this.pumpIntervalMs = options.pumpIntervalMs ?? PUMP_INTERVAL_MS;
-    this.maxFrameBytes = options.maxFrameBytes ?? MAX_SENT_FRAME_BYTES;
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
   }
@@ -158,8 +164,8 @@ export class RecordFeed {
    * Take one batch from the capture engine: number it, encode it once, keep
    * it and send it to every subscriber that is caught up. Returns its
    * sequence number. The batch is only read (encoding copies it). A batch
-   * whose frame would pass maxFrameBytes is counted and left out (see
-   * MAX_SENT_FRAME_BYTES); the page's cursor simply passes its number.
+   * past the frame format's limit is counted and left out (FeedStats.oversized);
+   * the page's cursor simply passes its number.
    */
   publishBatch(batch: RecordBatch): number {
     let frame: Buffer;
@@ -170,7 +176,7 @@ export class RecordFeed {
       if (!(err instanceof RangeError)) throw err;
       frame = EMPTY;
     }
-    if (frame.length === 0 || frame.length > this.maxFrameBytes) {
+    if (frame.length === 0) {
       // An empty placeholder keeps the history one entry per sequence number (empty writes send nothing).
       this.oversized++;
       frame = EMPTY;
@@ -199,8 +205,7 @@ export class RecordFeed {
   /** Make `status` current and send it to every subscriber. */
   publishStatus(status: EngineStatus): void {
     this.currentStatus = status;
-    const frame = statusFrame(status);
-    for (const s of this.subscribers) s.stream.write(frame);
+    this.sendControl(statusFrame(status));
   }
 
   /**
@@ -214,7 +219,7 @@ export class RecordFeed {
       return;
     }
     const last = parseAfterSeq(after);
-    const sub: Subscriber = { stream, next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq) };
+    const sub: Subscriber = { stream, next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq), offset: 0, control: [] };
     stream.write(statusFrame(this.currentStatus));
     if (stream.closed) return;
     this.subscribers.add(sub);
@@ -239,9 +244,15 @@ export class RecordFeed {
       this.subscribers.delete(sub);
       return;
     }
-    // Frames dropped from the history while this stream was behind are gone.
-    if (sub.next < this.firstSeq) sub.next = this.firstSeq;
-    while (sub.next < this.nextSeq) {
+    for (;;) {
+      // Frames dropped from the history while this stream was behind are gone (a frame being
+      // written stays readable in sub.current).
+      if (sub.offset === 0 && sub.next < this.firstSeq) sub.next = this.firstSeq;
+      if (sub.offset === 0 && sub.control.length > 0) {
+        for (const frame of sub.control) stream.write(frame);
+        sub.control.length = 0;
+      }
+      if (sub.next >= this.nextSeq || stream.closed) return;
       const queued = stream.queuedBytes;
       if (queued > this.maxQueueBytes) {
         this.endedForBackpressure++;
@@ -253,8 +264,29 @@ export class RecordFeed {
         this.schedulePump();
         return;
       }
-      stream.write(this.frames[this.head + (sub.next - this.firstSeq)]!);
-      sub.next++;
+      const frame = sub.offset === 0 ? this.frameAt(sub.next) : sub.current!;
+      const end = Math.min(frame.length, sub.offset + WRITE_PIECE_BYTES);
+      if (end > sub.offset) stream.write(sub.offset === 0 && end === frame.length ? frame : frame.subarray(sub.offset, end));
+      if (end >= frame.length) {
+        sub.next++;
+        sub.offset = 0;
+        sub.current = null;
+      } else {
+        sub.offset = end;
+        sub.current = frame;
+      }
+    }
+  }
+
+  private frameAt(seq: number): Buffer {
+    return this.frames[this.head + (seq - this.firstSeq)]!;
+  }
+
+  /** A status or ping frame for every stream: now, or after the records frame it is in the middle of. */
+  private sendControl(frame: Buffer): void {
+    for (const s of this.subscribers) {
+      if (s.offset === 0) s.stream.write(frame);
+      else s.control.push(frame);
     }
   }
 
@@ -268,7 +300,7 @@ export class RecordFeed {
   }
 
   private ping(): void {
-    for (const s of this.subscribers) s.stream.write(PING);
+    this.sendControl(PING);
   }
 }
 
