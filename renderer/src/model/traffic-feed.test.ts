@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUSY_NOTIFY_INTERVAL_MS, BUSY_RECORDS, FRAME_BUDGET_MS, MIN_NOTIFY_INTERVAL_MS, TrafficFeed } from './traffic-feed';
+import {
+  BUSY_NOTIFY_INTERVAL_MS, BUSY_RECORDS, FLOOD_NOTIFY_INTERVAL_MS, FLOOD_RECORDS, FRAME_BUDGET_MS, MIN_NOTIFY_INTERVAL_MS, TrafficFeed,
+} from './traffic-feed';
 import { simpleGets } from './test/batch-fixture';
 
 /** A hand-driven clock: frames run only when the test says so, time moves only when the test (or a tick) moves it. */
@@ -127,13 +129,15 @@ test('listeners hear of new records at most every MIN_NOTIFY_INTERVAL_MS, and al
   assert.equal(count(), 3, 'a filter change is announced at once');
 });
 
-test('under heavy traffic (a whole window of new rows per update) listeners hear at most every BUSY_NOTIFY_INTERVAL_MS', () => {
+test('under heavy traffic (a whole window of new rows per update) listeners hear at most every BUSY_NOTIFY_INTERVAL_MS, in a flood every FLOOD_NOTIFY_INTERVAL_MS', () => {
   const { m, feed, notified } = feedAfterFirstRequest();
   assert.equal(notified(), 1);
   const rows = [
     { name: 'few records: the normal interval', records: BUSY_RECORDS - 1, announcedAfter: MIN_NOTIFY_INTERVAL_MS },
     { name: 'a busy update: the longer interval', records: BUSY_RECORDS, announcedAfter: BUSY_NOTIFY_INTERVAL_MS },
-    { name: 'busier still: the same', records: BUSY_RECORDS * 20, announcedAfter: BUSY_NOTIFY_INTERVAL_MS },
+    { name: 'busier still: the same', records: FLOOD_RECORDS - 1, announcedAfter: BUSY_NOTIFY_INTERVAL_MS },
+    { name: 'a flood: the longest interval', records: FLOOD_RECORDS, announcedAfter: FLOOD_NOTIFY_INTERVAL_MS },
+    { name: 'back to few: the normal interval again', records: 1, announcedAfter: MIN_NOTIFY_INTERVAL_MS },
   ];
   let next = 1;
   for (const row of rows) {
