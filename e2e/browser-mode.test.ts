@@ -85,7 +85,7 @@ function assertAsciiRendering(shown: string, bytes: Buffer): void {
   }
 }
 
-browserModeTest('browser mode: the raw view shows the exact bytes, text and a binary run (the records crossed the event stream as base64 intact)', async (s) => {
+browserModeTest('browser mode: the raw view shows the exact bytes, text and a binary run (the records crossed the binary event stream intact)', async (s) => {
   const textTarget = '/raw/text?q=1';
   const textRequest = requestBytes('PUT', textTarget, [['Host', 'raw.test'], ['X-Case', 'MiXeD'], ['Content-Length', '11']], 'plain bytes');
   await exchange(s.capturePort, textRequest);
