@@ -425,6 +425,33 @@ describe('streamed responses', () => {
     }
   });
 
+  test('a stream quiet for longer than the idle timeout is not cut when a large write meets a slow reader (sends are activity)', async () => {
+    const streams: ResponseStream[] = [];
+    const reasons: StreamCloseReason[] = [];
+    const idleTimeoutMs = 400;
+    const e = new TestEngine({ listen: [{ host: '127.0.0.1', port: 0, handler: app(streams, reasons) }], idleTimeoutMs });
+    try {
+      const c = await RawClient.open(e.port);
+      await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
+      await eventually(() => streams.length === 1, 'the stream to open');
+      // Quiet for longer than the idle timeout: an open stream with nothing queued is never idle.
+      await new Promise((r) => setTimeout(r, idleTimeoutMs + 300));
+      assert.deepEqual(reasons, []);
+      // More than the kernel buffers hold while the client is paused: part stays queued in the engine.
+      const size = 12 * 1024 * 1024;
+      c.socket.pause();
+      streams[0]!.write(Buffer.alloc(size, 0x62));
+      // The client reads again before the idle timeout counted from that write (not from the request) runs out.
+      await new Promise((r) => setTimeout(r, idleTimeoutMs - 150));
+      c.socket.resume();
+      await c.until((x) => x.receivedLength > size, 'the whole write');
+      assert.deepEqual(reasons, [], 'the stream stayed open');
+      assert.equal(streams[0]!.closed, false);
+    } finally {
+      await e.stop();
+    }
+  });
+
   test('engine.stop() closes open streams with engine-stopped', async () => {
     const streams: ResponseStream[] = [];
     const reasons: StreamCloseReason[] = [];

@@ -407,6 +407,9 @@ test('a head that does not complete in time gets 408 and is recorded', async () 
     const [rec] = await e.waitForRecords(1);
     assert.equal(rec!.error, 'head-timeout');
     assert.equal(text(rec!.raw), 'GET /slow HTTP/1.1\r\nHo');
+    // The first byte is when the head started, not when it timed out (the answer went out ~200 ms later).
+    const ts = rec!.timestamps;
+    assert.ok(ts.responseWritten! - ts.firstByte >= 150, `firstByte ${ts.firstByte}, answered ${ts.responseWritten}`);
   } finally {
     await e.stop();
   }

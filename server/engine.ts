@@ -664,6 +664,7 @@ export class Engine {
    * recorded. A handler that throws or answers something unsendable gets 500.
    */
   private serveRequest(c: Connection, handler: RequestHandler, head: RequestHead, raw: Buffer, rawFrom: number, body: Buffer, t: number): void {
+    if (c.closed) return;
     c.requestsSeen++;
     c.requestFirstByte = 0;
     this.counters.handledRequests++;
@@ -762,9 +763,9 @@ export class Engine {
     // RFC 9110 §9.3.2: even a refusal of HEAD carries no content.
     this.queueOutput(c, buildErrorResponse(status, detail, t, head?.isHead ?? false));
     c.requestsSeen++;
-    c.requestFirstByte = 0;
     if (c.handler) {
       // Handler listeners are not captured traffic: answered, closed, never recorded.
+      c.requestFirstByte = 0;
       this.closeAfterAnswer(c, true);
       return;
     }
@@ -853,6 +854,8 @@ export class Engine {
         return;
       }
       if (sent !== null) {
+        // The client is taking our output: that is activity (a stream's writes come from its writer, not from reads).
+        if (sent > 0) c.lastActivity = t;
         this.counters.bytesSent += sent;
         c.outTotalSent += sent;
         c.outOffset += sent;
@@ -949,7 +952,8 @@ export class Engine {
       stream.connectionClosed(this.stopped ? 'engine-stopped' : streamReason);
     }
     // Requests held back by the output cap still become records of their own (answers never written).
-    if (c.parsePaused) this.resumeParsing(c, t);
+    // A handler listener's are dropped: nobody could read their answers, and a handler must not act on them.
+    if (c.parsePaused && !c.handler) this.resumeParsing(c, t);
     for (const a of c.awaiting) {
       if (a.outputEnd <= c.outTotalSent) a.parts.responseWritten = t;
       this.batcher.add(a.parts);
