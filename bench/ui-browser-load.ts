@@ -10,27 +10,41 @@
  *     (PerformanceObserver 'longtask', installed before the app loads); the
  *     page's JS heap, sampled each second through CDP (and
  *     performance.memory), max. Targets: all equal, 0 long tasks, < 300 MB.
+ *     A's Chromium is driven by Playwright (it needs CDP for the probes), so
+ *     it is instrumented: a CDP client is attached with Network tracking on.
  * (B) Capture throughput with a browser attached: `wrk -t1 -c50 -d10s`
  *     against `serve --port 0` (no UI) and against `serve --ui` with Chromium
- *     on its inspector page, alternating, 3 rounds each (the order flips
- *     every round). Medians and their ratio; target: within 10%.
+ *     on its inspector page, alternating, 5 rounds each (the order flips
+ *     every round). Medians, min/max and the ratio of medians; target: within 10%.
+ *     The browser is, by default, a plain Chromium process as a user runs it
+ *     (`npm start` opens the URL with xdg-open): spawned directly with its own
+ *     profile folder and no CDP client attached while wrk runs. Only after the
+ *     measured run does the bench connect over CDP (`--remote-debugging-port=0`,
+ *     an idle listener until then) to read the page's request-count and check it
+ *     equals the CLI's request lines. UIB_B_BROWSER=playwright measures the old
+ *     way instead: Chromium under Playwright (CDP client attached, Network
+ *     tracking on for the page's stream during the run).
  *
  * Options (environment): UIB_PARTS (A, B or A,B; default A,B), UIB_RATE
  * (5000), UIB_SECONDS (30), UIB_CONNECTIONS (8), UIB_MAX_OUTSTANDING (256),
- * UIB_WRK_SECONDS (10), UIB_WRK_CONNECTIONS (50), UIB_ROUNDS (3), UIB_DIAGNOSE (1: B also
+ * UIB_WRK_SECONDS (10), UIB_WRK_CONNECTIONS (50), UIB_ROUNDS (5), UIB_DIAGNOSE (1: B also
  * measures `serve --ui` with no browser attached, to tell the UI listener's own cost from the
- * browser's; B always prints the CPU seconds the CLI and Chromium used during each measured run).
+ * browser's; B always prints the CPU seconds the CLI and Chromium used during each measured run),
+ * UIB_B_BROWSER (plain, default, or playwright: how B's Chromium is started).
  *
  * Traffic goes to 127.0.0.1 only; every child (the CLI, Chromium, wrk) is
  * stopped by PID, and every wait is bounded. It prints numbers and never
  * fails on them: exit 0 after printing, 1 when it could not run, 2 on bad options.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
-import type { CDPSession, Page } from 'playwright-core';
+import * as path from 'node:path';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { requestCount, waitForCount } from '../e2e/harness/app';
 import { sendPaced, type PacedResult } from '../e2e/harness/load';
+import { CHROMIUM } from '../e2e/harness/paths';
 import { browserModeCannotRunReason, startServeProcess, startServeUi, type ServeProcess, type ServeUi } from '../e2e/harness/serve-ui';
 import { installLongTaskObserver, readLongTasks, LONG_TASKS_KEY, type LongTask } from './ui-page-probes';
 import { intEnv, runBenchMain } from './env-settings';
@@ -49,6 +63,29 @@ const WARMUP_SECONDS = 1;
 const WRK_SLACK_MS = 20_000;
 const WRK_CANDIDATES = ['/usr/bin/wrk', 'wrk'];
 const MB = 1024 * 1024;
+/** B's plain Chromium: the flags a quiet headless root-run Chromium needs here, nothing that instruments the page. */
+const PLAIN_CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--window-size=1280,800',
+  // An idle DevTools listener: nothing connects to it until the measured run is over.
+  '--remote-debugging-port=0',
+];
+/** The plain Chromium must show an established connection to the UI port within this time. */
+const PAGE_CONNECT_TIMEOUT_MS = 30_000;
+/** Then a probe request must reach the page's stream within this time. */
+const PAGE_LIVE_TIMEOUT_MS = 30_000;
+/** After the probe got through: a little longer for the app to finish its first render. */
+const PAGE_SETTLE_MS = 2_000;
+/** DevToolsActivePort must appear in the profile folder within this time (read after the run only). */
+const DEVTOOLS_FILE_TIMEOUT_MS = 10_000;
+const CDP_CONNECT_TIMEOUT_MS = 15_000;
+/** Chromium's tree gets this long after SIGTERM, then SIGKILL and this long again. */
+const BROWSER_TERM_GRACE_MS = 5_000;
+const BROWSER_KILL_WAIT_MS = 3_000;
+/** The CLI's request lines count as final when they do not change for this long (bounded by WRK_SETTLE_TIMEOUT_MS). */
+const LINES_QUIET_MS = 500;
+/** A probe request to the capture port is answered within this time. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 type Part = 'A' | 'B';
 
@@ -63,12 +100,16 @@ interface Options {
   rounds: number;
   /** Also measure `serve --ui` with no browser attached (UIB_DIAGNOSE=1). */
   diagnose: boolean;
+  /** B's browser: a plain Chromium process (default), or Chromium under Playwright (the instrumented comparison). */
+  bBrowser: 'plain' | 'playwright';
 }
 
 function readOptions(): Options {
   const raw = (process.env.UIB_PARTS ?? '').trim();
   const parts = raw === '' ? ['A', 'B'] : raw.split(',').map((p) => p.trim().toUpperCase());
   for (const p of parts) if (p !== 'A' && p !== 'B') throw new Error(`UIB_PARTS must list A and/or B (got "${raw}")`);
+  const bBrowser = (process.env.UIB_B_BROWSER ?? '').trim().toLowerCase() || 'plain';
+  if (bBrowser !== 'plain' && bBrowser !== 'playwright') throw new Error(`UIB_B_BROWSER must be plain or playwright (got "${process.env.UIB_B_BROWSER}")`);
   return {
     parts: (['A', 'B'] as const).filter((p) => parts.includes(p)),
     rate: intEnv('UIB_RATE', 5000, 1, 50_000),
@@ -77,8 +118,9 @@ function readOptions(): Options {
     maxOutstanding: intEnv('UIB_MAX_OUTSTANDING', 256, 1, 10_000),
     wrkSeconds: intEnv('UIB_WRK_SECONDS', 10, 1, 600),
     wrkConnections: intEnv('UIB_WRK_CONNECTIONS', 50, 1, 1000),
-    rounds: intEnv('UIB_ROUNDS', 3, 1, 9),
+    rounds: intEnv('UIB_ROUNDS', 5, 1, 9),
     diagnose: intEnv('UIB_DIAGNOSE', 0, 0, 1) === 1,
+    bBrowser,
   };
 }
 
@@ -144,7 +186,8 @@ function sampleEverySecond(page: Page, cdp: CDPSession, sent: () => number): { s
 
 async function partA(options: Options): Promise<boolean> {
   console.log(`\n(A) browser UI under load: ${int(options.rate)} req/s for ${options.seconds} s over ${options.connections} keep-alive connections ` +
-    `(at most ${options.maxOutstanding} unanswered each) to serve --ui's capture port; Chromium on the printed inspector URL`);
+    `(at most ${options.maxOutstanding} unanswered each) to serve --ui's capture port; Chromium on the printed inspector URL, ` +
+    'driven by Playwright (instrumented: a CDP client attached with Network tracking on, as the long-task and heap probes need)');
   let s: ServeUi;
   try {
     s = await startServeUi({ keepLines: false, beforeLoad: async (context) => { await context.addInitScript(installLongTaskObserver, LONG_TASKS_KEY); } });
@@ -317,6 +360,215 @@ function cpuNow(cliPid: number, browserPid: number | undefined): { cli: number; 
   return { cli: cpuSecondsOf(cliPid), browser };
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether `pid` is still a live process (a zombie awaiting its reaper counts as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The established TCP connections whose local port is `port` (the UI listener's side of the page's connections)
+ * and the bytes they had sent and got acknowledged, from `ss -tni` (iproute2). null when ss failed.
+ */
+function uiSockets(port: number): { sockets: number; bytesAcked: number } | null {
+  const r = spawnSync('ss', ['-tniH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8', timeout: 5_000 });
+  if (r.error || r.status !== 0) return null;
+  let sockets = 0;
+  let bytesAcked = 0;
+  for (const line of r.stdout.split('\n')) {
+    if (/^\S/.test(line)) sockets++;
+    const acked = /bytes_acked:(\d+)/.exec(line);
+    if (acked) bytesAcked += Number(acked[1]);
+  }
+  return { sockets, bytesAcked };
+}
+
+/** One GET to the capture port (a fresh connection), resolved when answered; rejects after PROBE_TIMEOUT_MS. */
+function probeRequest(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/ui-browser-load-probe', agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      res.resume();
+      res.once('end', () => resolve());
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(new Error(`probe to port ${port} not answered within ${PROBE_TIMEOUT_MS} ms`)));
+    req.once('error', reject);
+  });
+}
+
+/** A Chromium process started as a user would, on one URL, with its own profile folder. */
+interface PlainChromium {
+  readonly pid: number;
+  readonly profileDir: string;
+  /** SIGTERM to its whole process tree by PID, SIGKILL to what is left after a grace period; removes the profile folder. */
+  stop(): Promise<{ killed: number; left: number }>;
+}
+
+/** Plain Chromium trees started here and not yet stopped: SIGKILLed by PID (the tree as listed then) if this process exits first. */
+const livePlainBrowsers = new Set<number>();
+process.on('exit', () => {
+  for (const root of livePlainBrowsers) {
+    for (const pid of processTree(root)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+});
+
+function launchPlainChromium(url: string): PlainChromium {
+  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockeye-uib-chromium-'));
+  let child: ChildProcess;
+  try {
+    child = spawn(CHROMIUM, [...PLAIN_CHROMIUM_ARGS, `--user-data-dir=${profileDir}`, url], { stdio: 'ignore' });
+  } catch (err) {
+    fs.rmSync(profileDir, { recursive: true, force: true });
+    throw err;
+  }
+  if (child.pid === undefined) {
+    fs.rmSync(profileDir, { recursive: true, force: true });
+    throw new Error(`could not start ${CHROMIUM}`);
+  }
+  const pid = child.pid;
+  livePlainBrowsers.add(pid);
+  child.once('error', () => undefined);
+  const waitGone = async (pids: number[], ms: number): Promise<number[]> => {
+    const until = Date.now() + ms;
+    let alive = pids.filter(isAlive);
+    while (alive.length > 0 && Date.now() < until) {
+      await sleep(100);
+      alive = alive.filter(isAlive);
+    }
+    return alive;
+  };
+  const signal = (pids: number[], sig: NodeJS.Signals): void => {
+    for (const p of pids) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  };
+  return {
+    pid,
+    profileDir,
+    async stop() {
+      // The tree is listed before the first signal: once the browser process is gone its children are reparented.
+      const tree = processTree(pid).filter(isAlive);
+      signal(tree, 'SIGTERM');
+      let alive = await waitGone(tree, BROWSER_TERM_GRACE_MS);
+      const killed = alive.length;
+      if (alive.length > 0) {
+        signal(alive, 'SIGKILL');
+        alive = await waitGone(alive, BROWSER_KILL_WAIT_MS);
+      }
+      livePlainBrowsers.delete(pid);
+      fs.rmSync(profileDir, { recursive: true, force: true });
+      return { killed, left: alive.length };
+    },
+  };
+}
+
+/**
+ * Wait, without any CDP client, until the plain Chromium's page follows the CLI's record stream.
+ * 1. The UI port shows an established connection (the page was requested at all).
+ * 2. The bytes the UI listener has sent on those connections stop changing for a moment (the page's
+ *    assets and the history are delivered), then a probe request to the capture port makes them grow:
+ *    the listener only sends a captured record to a page subscribed to the stream, so growth right after
+ *    the probe means the page's stream is open. Retried until PAGE_LIVE_TIMEOUT_MS.
+ * 3. PAGE_SETTLE_MS more for the app's first render.
+ * Returns how many probe requests were sent (each is one CLI request line).
+ */
+async function waitPlainPageLive(serve: ServeProcess, browser: PlainChromium): Promise<number> {
+  const uiPort = serve.uiPort!;
+  const connectUntil = Date.now() + PAGE_CONNECT_TIMEOUT_MS;
+  for (;;) {
+    if (!isAlive(browser.pid)) throw new Error(`Chromium (pid ${browser.pid}) exited before it connected to the UI port`);
+    const s = uiSockets(uiPort);
+    if (s === null) throw new Error('ss -tni failed: cannot tell whether the page is connected (install iproute2)');
+    if (s.sockets > 0) break;
+    if (Date.now() > connectUntil) throw new Error(`no connection to the UI port ${uiPort} within ${PAGE_CONNECT_TIMEOUT_MS} ms`);
+    await sleep(200);
+  }
+  const liveUntil = Date.now() + PAGE_LIVE_TIMEOUT_MS;
+  let probes = 0;
+  while (Date.now() < liveUntil) {
+    const a = uiSockets(uiPort)?.bytesAcked ?? 0;
+    await sleep(300);
+    const b = uiSockets(uiPort)?.bytesAcked ?? 0;
+    if (b !== a) continue; // Still loading or still receiving history: not quiet yet.
+    await probeRequest(serve.capturePort);
+    probes++;
+    await sleep(500);
+    const c = uiSockets(uiPort)?.bytesAcked ?? 0;
+    if (c > b) {
+      await sleep(PAGE_SETTLE_MS);
+      return probes;
+    }
+  }
+  throw new Error(`the page's stream did not carry a probe request within ${PAGE_LIVE_TIMEOUT_MS} ms (${probes} probes)`);
+}
+
+/** The DevTools endpoint of a Chromium started with --remote-debugging-port=0: DevToolsActivePort holds the port and the path. */
+async function devToolsEndpoint(profileDir: string): Promise<string> {
+  const file = path.join(profileDir, 'DevToolsActivePort');
+  const until = Date.now() + DEVTOOLS_FILE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const [port, wsPath] = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim());
+      if (port && /^\d+$/.test(port) && wsPath) return `ws://127.0.0.1:${port}${wsPath}`;
+    } catch {
+      // Not written yet.
+    }
+    if (Date.now() > until) throw new Error(`${file} did not appear within ${DEVTOOLS_FILE_TIMEOUT_MS} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * After the measured run: connect over CDP to the plain Chromium, find the inspector page, wait (bounded)
+ * until its request-count equals `target`, read it, and disconnect (Browser.close on a connectOverCDP
+ * browser only disconnects: the page stays open, Chromium keeps running).
+ */
+async function readPlainPageCount(browser: PlainChromium, uiPort: number, target: number): Promise<number> {
+  const endpoint = await devToolsEndpoint(browser.profileDir);
+  const cdp: Browser = await chromium.connectOverCDP(endpoint, { timeout: CDP_CONNECT_TIMEOUT_MS });
+  try {
+    const pages = cdp.contexts().flatMap((c) => c.pages());
+    const page = pages.find((p) => p.url().startsWith(`http://127.0.0.1:${uiPort}/`));
+    if (!page) throw new Error(`no page on the UI port among ${pages.length}: ${pages.map((p) => p.url()).join(', ')}`);
+    try {
+      await waitForCount(page, target, WRK_SETTLE_TIMEOUT_MS);
+    } catch {
+      // Reported as it is.
+    }
+    return await requestCount(page);
+  } finally {
+    await cdp.close().catch(() => undefined);
+  }
+}
+
+/** Wait until the CLI's line count has not changed for LINES_QUIET_MS (at most WRK_SETTLE_TIMEOUT_MS). */
+async function waitLinesQuiet(serve: ServeProcess): Promise<void> {
+  const until = Date.now() + WRK_SETTLE_TIMEOUT_MS;
+  let last = serve.lineCount();
+  while (Date.now() < until) {
+    await sleep(LINES_QUIET_MS);
+    const now = serve.lineCount();
+    if (now === last) return;
+    last = now;
+  }
+}
+
 /** 'UI, no browser' is a diagnostic: the UI listener's own cost in the CLI, without a page consuming the stream. */
 type Mode = 'no UI' | 'UI, no browser' | 'UI + Chromium';
 
@@ -324,44 +576,68 @@ interface Measured {
   round: number;
   mode: Mode;
   wrk: WrkResult;
-  /** CLI request lines (warm-up included) and, with the UI, the page's request-count after a bounded settle. */
+  /** CLI request lines (warm-up and probes included) and, with the UI, the page's request-count after a bounded settle. */
   printed: number;
   shown: number | null;
   /** CPU seconds used during the measured wrk run by the CLI process and by Chromium's process tree. */
   cliCpu: number;
   browserCpu: number;
+  /** CPU seconds this bench process used during the run (with UIB_B_BROWSER=playwright it hosts Playwright's CDP client and server). */
+  benchCpu: number;
+  /** Bytes the UI listener sent (and had acknowledged) on its connections during the measured run; null without a browser or ss. */
+  uiBytes: number | null;
 }
 
 async function measureOnce(wrk: string, mode: Mode, round: number, options: Options): Promise<Measured> {
   let serve: ServeProcess;
   let ui: ServeUi | null = null;
-  if (mode !== 'UI + Chromium') {
-    serve = await startServeProcess({ ui: mode === 'UI, no browser', keepLines: false });
-  } else {
+  let plain: PlainChromium | null = null;
+  const withBrowser = mode === 'UI + Chromium';
+  if (withBrowser && options.bBrowser === 'playwright') {
     ui = await startServeUi({ keepLines: false });
     serve = ui.serve;
+  } else {
+    serve = await startServeProcess({ ui: mode !== 'no UI', keepLines: false });
   }
   try {
+    if (withBrowser && options.bBrowser === 'plain') {
+      plain = launchPlainChromium(serve.secretUrl!);
+      await waitPlainPageLive(serve, plain);
+    }
     await runWrk(wrk, serve.capturePort, WARMUP_SECONDS, options.wrkConnections);
-    const browserPid = ui?.browser.pid;
+    const browserPid = ui?.browser.pid ?? plain?.pid;
+    const uiBefore = withBrowser ? uiSockets(serve.uiPort!) : null;
     const cpuBefore = cpuNow(serve.pid, browserPid);
+    const benchBefore = process.cpuUsage();
     const result = await runWrk(wrk, serve.capturePort, options.wrkSeconds, options.wrkConnections);
+    const benchUsed = process.cpuUsage(benchBefore);
     const cpuAfter = cpuNow(serve.pid, browserPid);
-    // Let the CLI print what it captured, then count (bounded; informational).
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const uiAfter = withBrowser ? uiSockets(serve.uiPort!) : null;
+    // Let the CLI print what it captured, then count (bounded).
+    await waitLinesQuiet(serve);
+    const addressLines = mode === 'no UI' ? 1 : 2;
     let shown: number | null = null;
     if (ui) {
-      const target = serve.lineCount() - 2;
       try {
-        await waitForCount(ui.page, target, WRK_SETTLE_TIMEOUT_MS);
+        await waitForCount(ui.page, serve.lineCount() - addressLines, WRK_SETTLE_TIMEOUT_MS);
       } catch {
         // Reported as it is.
       }
       shown = await requestCount(ui.page);
+    } else if (plain) {
+      shown = await readPlainPageCount(plain, serve.uiPort!, serve.lineCount() - addressLines);
     }
-    const printed = serve.lineCount() - (mode === 'no UI' ? 1 : 2);
-    return { round, mode, wrk: result, printed, shown, cliCpu: cpuAfter.cli - cpuBefore.cli, browserCpu: cpuAfter.browser - cpuBefore.browser };
+    const printed = serve.lineCount() - addressLines;
+    return {
+      round, mode, wrk: result, printed, shown, cliCpu: cpuAfter.cli - cpuBefore.cli, browserCpu: cpuAfter.browser - cpuBefore.browser,
+      benchCpu: (benchUsed.user + benchUsed.system) / 1e6,
+      uiBytes: uiBefore && uiAfter ? uiAfter.bytesAcked - uiBefore.bytesAcked : null,
+    };
   } finally {
+    if (plain) {
+      const gone = await plain.stop();
+      if (gone.killed > 0 || gone.left > 0) console.log(`  note: Chromium's tree: ${gone.killed} process(es) needed SIGKILL, ${gone.left} still running`);
+    }
     const end = ui ? await ui.close() : await serve.stop();
     if (end.code !== 0 || end.killed) console.log(`  note: ${mode} server ended with code ${String(end.code)}, signal ${String(end.signal)}${end.killed ? ' (SIGKILLed)' : ''}`);
   }
@@ -373,8 +649,11 @@ async function partB(options: Options): Promise<boolean> {
     console.error('ui-browser-load: wrk is not installed (apt-get install wrk); part B skipped');
     return false;
   }
+  const browserText = options.bBrowser === 'plain'
+    ? 'a plain Chromium process on its inspector page (no CDP client during the run; request-count read over CDP afterwards)'
+    : 'Chromium under Playwright on its inspector page (UIB_B_BROWSER=playwright: CDP client attached, Network tracking on, during the run)';
   console.log(`\n(B) capture throughput: wrk -t1 -c${options.wrkConnections} -d${options.wrkSeconds}s (after a ${WARMUP_SECONDS} s warm-up) against ` +
-    `serve --port 0 (no UI) and serve --ui with Chromium on its inspector page; ${options.rounds} round(s) each, alternating`);
+    `serve --port 0 (no UI) and serve --ui with ${browserText}; ${options.rounds} round(s) each, alternating, order flipped every round`);
   const results: Measured[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const modes: Mode[] = options.diagnose ? ['no UI', 'UI, no browser', 'UI + Chromium'] : ['no UI', 'UI + Chromium'];
@@ -390,26 +669,37 @@ async function partB(options: Options): Promise<boolean> {
       }
     }
   }
-  console.log(table(['round', 'mode', 'req/s', 'wrk responses', 'CLI lines (incl. warm-up)', 'UI request-count', 'CLI CPU', 'Chromium CPU', 'wrk errors'],
-    results.map((m) => [String(m.round), m.mode, int(m.wrk.requestsPerSec), int(m.wrk.requests), int(m.printed),
-      m.shown === null ? '-' : (Number.isFinite(m.shown) ? int(m.shown) : 'unreadable'),
-      `${m.cliCpu.toFixed(1)} s`, m.mode === 'UI + Chromium' ? `${m.browserCpu.toFixed(1)} s` : '-', m.wrk.errors || 'none'])));
-  console.log(`  CPU: seconds used during the ${options.wrkSeconds} s measured run (utime + stime from /proc; Chromium = its whole process tree)`);
-  const plain = median(results.filter((m) => m.mode === 'no UI').map((m) => m.wrk.requestsPerSec));
-  const withUi = median(results.filter((m) => m.mode === 'UI + Chromium').map((m) => m.wrk.requestsPerSec));
+  const shownText = (m: Measured): string => (m.shown === null ? '-' : (Number.isFinite(m.shown) ? int(m.shown) : 'unreadable'));
+  console.log(table(['round', 'mode', 'req/s', 'wrk responses', 'CLI lines (incl. warm-up)', 'UI request-count', 'equal', 'UI bytes sent in run',
+    'CLI CPU', 'Chromium CPU', 'bench CPU', 'wrk errors'],
+  results.map((m) => [String(m.round), m.mode, int(m.wrk.requestsPerSec), int(m.wrk.requests), int(m.printed), shownText(m),
+    m.shown === null ? '-' : ok(m.shown === m.printed), m.uiBytes === null ? '-' : mb(m.uiBytes),
+    `${m.cliCpu.toFixed(1)} s`, m.mode === 'UI + Chromium' ? `${m.browserCpu.toFixed(1)} s` : '-',
+    `${m.benchCpu.toFixed(1)} s`, m.wrk.errors || 'none'])));
+  console.log(`  CPU: seconds used during the ${options.wrkSeconds} s measured run (utime + stime from /proc; Chromium = its whole process tree; ` +
+    'bench = this Node process, which hosts Playwright when it drives the browser)');
+  console.log('  UI bytes sent in run: bytes the UI listener sent to the page (and had acknowledged) during the measured run, from ss -tni');
+  const withBrowser = results.filter((m) => m.mode === 'UI + Chromium');
+  const allEqual = withBrowser.every((m) => m.shown === m.printed);
+  console.log(`  page request-count = CLI request lines after every UI + Chromium run: ${allEqual ? 'yes' : 'NO'} (${withBrowser.filter((m) => m.shown === m.printed).length} of ${withBrowser.length})`);
+
+  const modes: Mode[] = options.diagnose ? ['no UI', 'UI, no browser', 'UI + Chromium'] : ['no UI', 'UI + Chromium'];
+  const rps = (mode: Mode): number[] => results.filter((m) => m.mode === mode).map((m) => m.wrk.requestsPerSec);
+  console.log('');
+  console.log(table(['mode', 'runs', 'median req/s', 'min', 'max', 'median CLI CPU', 'median Chromium CPU', 'median bench CPU'], modes.map((mode) => {
+    const of = results.filter((m) => m.mode === mode);
+    const values = rps(mode);
+    return [mode === 'UI + Chromium' ? `UI + Chromium (${options.bBrowser})` : mode, String(values.length), int(median(values)), int(Math.min(...values)), int(Math.max(...values)),
+      `${median(of.map((m) => m.cliCpu)).toFixed(1)} s`, mode === 'UI + Chromium' ? `${median(of.map((m) => m.browserCpu)).toFixed(1)} s` : '-',
+      `${median(of.map((m) => m.benchCpu)).toFixed(1)} s`];
+  })));
+  const plain = median(rps('no UI'));
+  const withUi = median(rps('UI + Chromium'));
   const ratio = withUi / plain;
   console.log('');
   console.log(table(['measure', 'value', 'target', 'met'], [
-    ['median req/s, no UI', int(plain), '-', '-'],
-    ['median req/s, UI + Chromium', int(withUi), '-', '-'],
-    ['ratio UI / no UI', ratio.toFixed(3), `>= ${THROUGHPUT_TARGET_RATIO}`, ok(ratio >= THROUGHPUT_TARGET_RATIO)],
-    ...(options.diagnose ? (() => {
-      const bare = median(results.filter((m) => m.mode === 'UI, no browser').map((m) => m.wrk.requestsPerSec));
-      return [
-        ['median req/s, UI listener, no browser', int(bare), '-', '-'],
-        ['ratio UI no browser / no UI (diagnostic)', (bare / plain).toFixed(3), '-', '-'],
-      ];
-    })() : []),
+    ['ratio of medians, UI + Chromium / no UI', ratio.toFixed(3), `>= ${THROUGHPUT_TARGET_RATIO}`, ok(ratio >= THROUGHPUT_TARGET_RATIO)],
+    ...(options.diagnose ? [['ratio of medians, UI no browser / no UI (diagnostic)', (median(rps('UI, no browser')) / plain).toFixed(3), '-', '-']] : []),
   ]));
   return true;
 }
