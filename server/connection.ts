@@ -6,7 +6,7 @@ import type { SocketAddress } from '../common/capture-record';
 import type { RecordParts } from '../common/record-batch';
 import type { RequestHead } from './http/parse-types';
 import type { ChunkedDecoder } from './http/chunked-decoder';
-import type { RequestHandler, StreamCloseReason } from './http-handler';
+import type { RequestAdmission, RequestHandler, StreamCloseReason } from './http-handler';
 
 /** The engine's side of an open streamed response (engine.ts EngineStream). */
 export interface OpenStream {
@@ -77,6 +77,7 @@ export class Connection {
 
   /** Set for connections of a handler listener: requests are served by it and never captured. */
   handler: RequestHandler | null = null;
+  admit: RequestAdmission | null = null;
   /** Body limits of this connection's listener (413 past maxBodyBytes; bytes kept per record). */
   maxBodyBytes = 0;
   captureBodyBytes = 0;

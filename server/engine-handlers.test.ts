@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { RawClient, TestEngine, splitResponses, type ParsedResponse } from './test/raw-client';
 import { openFdCount } from '../native-bridge/test/fds';
 import type { CannedResponse } from '../common/canned-response';
-import type { RequestHandler, ResponseStream, StreamCloseReason } from './http-handler';
+import type { HandlerRequest, RequestHandler, ResponseStream, StreamCloseReason, WholeResponse } from './http-handler';
 import { createRouter, json, plainText } from './router';
 import { CACHE_IMMUTABLE, CACHE_REVALIDATE, staticFiles } from './static-files';
 
@@ -496,6 +496,47 @@ describe('handler failures and refused requests', () => {
       assert.equal(internalErrors.length, 1);
       assert.match(String(internalErrors[0]), /Content-Length/);
       c.destroy();
+    } finally {
+      await e.stop();
+    }
+  });
+
+  test('admit refuses at the head: the answer goes out before the body, which is never read; admitted requests reach the handler', async () => {
+    const seen: string[] = [];
+    const internalErrors: unknown[] = [];
+    const handler: RequestHandler = (req) => {
+      seen.push(`${req.method} ${req.path} ${req.body.length}`);
+      return plainText(200, `got ${req.body.length}`);
+    };
+    const admit = (req: HandlerRequest): WholeResponse | null => {
+      if (req.path === '/throw') throw new Error('admission exploded');
+      assert.equal(req.body.length, 0, 'admit sees the head only');
+      return req.header('x-key') === 'k' ? null : { kind: 'whole', status: 401, body: 'no key\n' };
+    };
+    const e = new TestEngine({
+      listen: [{ host: '127.0.0.1', port: 0, handler, admit, maxBodyBytes: 64 * 1024 * 1024 }],
+      onInternalError: (err) => internalErrors.push(err),
+    });
+    try {
+      // A 32 MiB body is announced but only its first bytes are sent: the refusal comes anyway, and the connection closes.
+      const refused = await RawClient.open(e.port);
+      await refused.write(`POST /api/upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${32 * 1024 * 1024}\r\n\r\n${'x'.repeat(1000)}`);
+      const [r] = await refused.responses(1);
+      assert.equal(r!.status, 401);
+      assert.equal(r!.body.toString(), 'no key\n');
+      assert.equal(header(r!, 'connection'), 'close');
+      await refused.closedByServer();
+      // With the key: admitted, the body is read whole and the handler answers.
+      const { c, responses: [ok] } = await send(e.port, 'POST /api/upload HTTP/1.1\r\nHost: a\r\nX-Key: k\r\nContent-Length: 5\r\n\r\nhello');
+      assert.equal(ok!.status, 200);
+      assert.equal(ok!.body.toString(), 'got 5');
+      c.destroy();
+      // A check that throws: 500, reported, never admitted.
+      const { responses: [boom] } = await send(e.port, 'GET /throw HTTP/1.1\r\nHost: a\r\nX-Key: k\r\n\r\n');
+      assert.equal(boom!.status, 500);
+      assert.match(String(internalErrors[0]), /admission exploded/);
+      assert.deepEqual(seen, ['POST /api/upload 5'], 'only the admitted request reached the handler');
+      assert.equal(e.records.length, 0);
     } finally {
       await e.stop();
     }

@@ -34,7 +34,7 @@ import { ChunkedDecoder } from './http/chunked-decoder';
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadSketch, type RequestHead } from './http/parse-types';
 import {
   buildHandlerHead, encodeChunk, DEFAULT_HANDLER_MAX_BODY_BYTES, LAST_CHUNK, MAX_STREAM_QUEUE_BYTES,
-  type HandlerResult, type RequestHandler, type ResponseStream, type StreamCloseReason,
+  type HandlerResult, type RequestAdmission, type RequestHandler, type ResponseStream, type StreamCloseReason, type WholeResponse,
 } from './http-handler';
 import { makeHandlerRequest } from './handler-request';
 import { buildErrorResponse, httpDate, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
@@ -77,6 +77,8 @@ export interface ListenAddress {
   handler?: RequestHandler;
   /** Handler listeners only: largest request body (413 past it); DEFAULT_HANDLER_MAX_BODY_BYTES when unset. */
   maxBodyBytes?: number;
+  /** Handler listeners only: asked at each complete head, before the body is read (server/http-handler.ts). */
+  admit?: RequestAdmission;
 }
 
 export interface EngineOptions {
@@ -111,6 +113,7 @@ interface Listener {
   fd: number;
   address: SocketAddress;
   handler: RequestHandler | null;
+  admit: RequestAdmission | null;
   maxBodyBytes: number;
   captureBodyBytes: number;
 }
@@ -216,8 +219,9 @@ export class Engine {
     try {
       epfd = epoll_create1();
       const listeners: SocketAddress[] = [];
-      for (const { host, port, handler, maxBodyBytes } of options.listen) {
+      for (const { host, port, handler, maxBodyBytes, admit } of options.listen) {
         if (handler !== undefined && typeof handler !== 'function') throw new EngineConfigError('a listener handler must be a function');
+        if (admit !== undefined && (typeof admit !== 'function' || !handler)) throw new EngineConfigError('admit must be a function, on a listener with a handler');
         const handlerMaxBody = handler ? positiveInteger('maxBodyBytes', maxBodyBytes, DEFAULT_HANDLER_MAX_BODY_BYTES) : 0;
         let fd: number;
         try {
@@ -232,8 +236,8 @@ export class Engine {
         listeners.push(address);
         this.listenerByFd.set(fd, handler
           // A handler needs the whole body, so a handler listener keeps all it accepts.
-          ? { fd, address, handler, maxBodyBytes: handlerMaxBody, captureBodyBytes: handlerMaxBody }
-          : { fd, address, handler: null, maxBodyBytes: this.maxBodyBytes, captureBodyBytes: this.captureBodyBytes });
+          ? { fd, address, handler, admit: admit ?? null, maxBodyBytes: handlerMaxBody, captureBodyBytes: handlerMaxBody }
+          : { fd, address, handler: null, admit: null, maxBodyBytes: this.maxBodyBytes, captureBodyBytes: this.captureBodyBytes });
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
       }
       this.listeners = listeners;
@@ -370,6 +374,7 @@ export class Engine {
       const peer = decodeSockaddr(this.peerBuffer);
       const c = new Connection(fd, this.nextConnectionId++, l.address, peer, t);
       c.handler = l.handler;
+      c.admit = l.admit;
       c.maxBodyBytes = l.maxBodyBytes;
       c.captureBodyBytes = l.captureBodyBytes;
       this.counters.connectionsAccepted++;
@@ -541,6 +546,7 @@ export class Engine {
 
   /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
   private startRequest(c: Connection, head: RequestHead, buf: Buffer, pos: number, end: number, t: number): number {
+    if (c.admit && this.refuseAtHead(c, c.admit, head, buf, pos, t)) return end;
     const bodyStart = pos + head.headLength;
     const framing = head.framing;
     if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
@@ -708,6 +714,31 @@ export class Engine {
       this.internalError(err);
       stream.end();
     }
+  }
+
+  /**
+   * A handler listener's admission check at a complete head: true when it
+   * refused the request (answered, and closing: the body is never read).
+   */
+  private refuseAtHead(c: Connection, admit: RequestAdmission, head: RequestHead, buf: Buffer, pos: number, t: number): boolean {
+    let refusal: WholeResponse | null;
+    let bytes: Buffer[];
+    try {
+      refusal = admit(makeHandlerRequest(head, buf, pos, EMPTY, c.peer, c.listener));
+      if (refusal === null) return false;
+      const payload = refusal.body === undefined ? EMPTY : typeof refusal.body === 'string' ? Buffer.from(refusal.body, 'utf8') : refusal.body;
+      const headBytes = buildHandlerHead(refusal.status, refusal.reason, refusal.headers, payload.length, 'close', httpDate(t));
+      bytes = head.isHead || payload.length === 0 || statusForbidsBody(refusal.status) ? [headBytes] : [headBytes, payload];
+    } catch (err) {
+      this.internalError(err);
+      bytes = [buildErrorResponse(500, 'the request check failed', t, head.isHead)];
+    }
+    for (const b of bytes) this.queueOutput(c, b);
+    c.requestsSeen++;
+    c.requestFirstByte = 0;
+    this.counters.handledRequests++;
+    this.closeAfterAnswer(c, true);
+    return true;
   }
 
   /** EngineStream.write: queue one chunk and flush soon (writes in one tick share a send). */

@@ -90,6 +90,15 @@ export interface StreamedResponse {
 
 export type HandlerResult = WholeResponse | StreamedResponse;
 export type RequestHandler = (request: HandlerRequest) => HandlerResult;
+/**
+ * Asked when a request's head is complete, before its body is read (the
+ * request's `body` is empty then): null admits it (its body is read and the
+ * handler answers), a response refuses it. A refused request's body is never
+ * read into memory: the answer goes out with `Connection: close` and what
+ * follows is drained and dropped (RFC 9112 §9.6). For access checks, so a
+ * client without credentials cannot make the engine hold a large body.
+ */
+export type RequestAdmission = (request: HandlerRequest) => WholeResponse | null;
 
 /** Header names the engine writes itself; a handler setting one is a bug (500). */
 const ENGINE_OWNED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'date']);
