@@ -10,6 +10,9 @@
  * only place the secret is ever printed), then the request lines as without
  * it; requests to the inspector are never captured nor printed. The page may
  * move the capture listener; the new address shows in the page, not on stdout.
+ * A one-time open ticket in $SOCKEYE_UI_OPEN_TICKET (from `npm start`, which
+ * opens the browser with it instead of the secret) is accepted once; the
+ * variable is removed from this process's environment either way.
  */
 import type { ListenSettings } from '../common/app-settings';
 import type { CannedResponse } from '../common/canned-response';
@@ -21,7 +24,7 @@ import type { ServeOptions } from './args';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE, oneLine } from './cli-error';
 import { formatHostPort, formatListening, formatRecordJson, formatRecordLine, type LineStyle } from './format';
 import { buildResponse, readResponseFile } from './response';
-import { checkRendererBuilt, Inspector, rendererRoot } from './ui/serve-ui';
+import { checkRendererBuilt, Inspector, rendererRoot, takeOpenTicket } from './ui/serve-ui';
 
 /** Ports below this need privileges on Linux (net.ipv4.ip_unprivileged_port_start default). */
 const PRIVILEGED_PORT_LIMIT = 1024;
@@ -77,6 +80,8 @@ const reportInternalError = (err: unknown): void => {
  * after a throw.
  */
 export async function serve(options: ServeOptions): Promise<void> {
+  // Taken (and removed from process.env, so nothing started from here inherits it) before anything else.
+  const openTicket = takeOpenTicket();
   const response = resolveResponse(options);
   // Before anything is opened: an unbuilt inspector is a setup problem, not a runtime one.
   if (options.ui) checkRendererBuilt(rendererRoot());
@@ -127,6 +132,7 @@ export async function serve(options: ServeOptions): Promise<void> {
           }),
         },
         onInternalError: reportInternalError,
+        openTicket,
       });
     } catch (err) {
       await engine.stop();

@@ -3,8 +3,9 @@
  * binary without loading the electron package (which would download it) and
  * launch it with the app folder when it is there; where it is missing, say so
  * in one line and serve the inspector to the browser instead (the real
- * build/ and dist/renderer, linked into the fake project), opening its URL
- * with xdg-open when that is on PATH.
+ * build/ and dist/renderer, linked into the fake project), opening it with
+ * xdg-open when that is on PATH: with a one-time ticket, never the secret.
+ * Signals are forwarded once per 500 ms (checked against a stand-in CLI).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +27,7 @@ interface FakeProject {
   loadedMarker: string;
 }
 
-function fakeProject(options: { pathTxt?: string; built?: boolean; withCli?: boolean } = {}): FakeProject {
+function fakeProject(options: { pathTxt?: string; built?: boolean; withCli?: boolean; fakeCli?: string } = {}): FakeProject {
   const root = mkdtempSync(join(tmpdir(), 'sockeye-start-'));
   mkdirSync(join(root, 'scripts'));
   for (const f of ['start.js', 'electron-binary.js']) copyFileSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
@@ -44,6 +45,9 @@ function fakeProject(options: { pathTxt?: string; built?: boolean; withCli?: boo
   if (options.withCli) {
     // The real compiled CLI (Node resolves the link, so koffi and dist/renderer come from the repository).
     symlinkSync(join(REPO, 'build'), join(root, 'build'));
+  } else if (options.fakeCli !== undefined) {
+    mkdirSync(join(root, 'build', 'cli'), { recursive: true });
+    writeFileSync(join(root, 'build', 'cli', 'main.js'), options.fakeCli);
   }
   return { root, loadedMarker };
 }
@@ -132,7 +136,10 @@ function refused(port: number): Promise<boolean> {
  * inspector that hands out its cookie; SIGTERM by PID stops it with status 0
  * and closes both ports. Returns the run for further checks.
  */
-async function assertServesBrowserMode(project: FakeProject, env: Record<string, string>, reason: RegExp): Promise<BrowserModeRun & { url: string }> {
+async function assertServesBrowserMode(
+  project: FakeProject, env: Record<string, string>, reason: RegExp,
+  whileRunning: (uiPort: number, secret: string) => Promise<void> = async () => {},
+): Promise<BrowserModeRun & { url: string }> {
   const run = spawnStart(project, env, ['--port', '0', '--ui-port', '0']);
   try {
     const listening = await run.waitForStdout(/^listening on http:\/\/127\.0\.0\.1:(\d+)\n/m);
@@ -150,6 +157,7 @@ async function assertServesBrowserMode(project: FakeProject, env: Record<string,
     assert.equal(await firstLine(capturePort, 'GET /from-npm-start HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), 'HTTP/1.1 200 OK');
     assert.equal(await firstLine(uiPort, `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: 127.0.0.1:${uiPort}\r\nConnection: close\r\n\r\n`), 'HTTP/1.1 303 See Other');
     await run.waitForStdout(/\/from-npm-start\n/);
+    await whileRunning(uiPort, url.searchParams.get('secret')!);
 
     run.child.kill('SIGTERM');
     const exit = await Promise.race([run.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('did not exit after SIGTERM')), WAIT_MS))]);
@@ -162,15 +170,31 @@ async function assertServesBrowserMode(project: FakeProject, env: Record<string,
   }
 }
 
-/** A stand-in xdg-open in its own folder that records the URL it was given. */
-function fakeOpener(project: FakeProject): { dir: string; record: string } {
+/**
+ * A stand-in xdg-open in its own folder that records the URL it was given
+ * (`record`) and whether it inherited an open ticket (`envRecord`: the
+ * variable's value or `unset`).
+ */
+function fakeOpener(project: FakeProject): { dir: string; record: string; envRecord: string } {
   const dir = join(project.root, 'fake-bin');
   mkdirSync(dir, { recursive: true });
   const record = join(dir, 'opened.txt');
-  writeFileSync(join(dir, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" >> ${JSON.stringify(record)}\n`);
+  const envRecord = join(dir, 'opened-env.txt');
+  writeFileSync(join(dir, 'xdg-open'), `#!/bin/sh\nprintf '%s' "\${SOCKEYE_UI_OPEN_TICKET-unset}" > ${JSON.stringify(envRecord)}\n` +
+    `printf '%s\\n' "$@" >> ${JSON.stringify(record)}\n`);
   chmodSync(join(dir, 'xdg-open'), 0o755);
-  return { dir, record };
+  return { dir, record, envRecord };
 }
+
+async function waitForFile(path: string): Promise<string> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // The stand-in writes its two files one after the other: give the second a moment.
+  await new Promise((r) => setTimeout(r, 50));
+  return readFileSync(path, 'utf8');
+}
+
+const TICKET_URL_RE = /^http:\/\/127\.0\.0\.1:(\d+)\/\?ticket=([0-9a-f]{64})\n$/;
 
 test('npm start without a downloaded binary says so in one line and serves the inspector to the browser', { timeout: 60_000 }, async () => {
   const project = fakeProject({ withCli: true });
@@ -183,14 +207,98 @@ test('npm start without a downloaded binary says so in one line and serves the i
   }
 });
 
-test('npm start without Electron opens the printed URL with xdg-open from PATH', { timeout: 60_000 }, async () => {
+test('npm start without Electron opens the inspector with xdg-open from PATH, with a one-time ticket instead of the secret', { timeout: 60_000 }, async () => {
   const project = fakeProject({ withCli: true, pathTxt: 'electron' });
   try {
     const opener = fakeOpener(project);
-    const run = await assertServesBrowserMode(project, { PATH: opener.dir }, /node_modules\/electron\/dist\/electron is missing/);
-    const deadline = Date.now() + WAIT_MS;
-    while (!existsSync(opener.record) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(readFileSync(opener.record, 'utf8'), `${run.url}\n`);
+    let opened = '';
+    const run = await assertServesBrowserMode(project, { PATH: opener.dir }, /node_modules\/electron\/dist\/electron is missing/, async (uiPort, secret) => {
+      opened = await waitForFile(opener.record);
+      const m = TICKET_URL_RE.exec(opened);
+      assert.ok(m, `xdg-open got the ticket URL: ${JSON.stringify(opened)}`);
+      assert.equal(Number(m[1]), uiPort);
+      assert.ok(!opened.includes(secret), 'the secret is not on xdg-open\'s command line');
+      assert.equal(readFileSync(opener.envRecord, 'utf8'), 'unset', 'xdg-open does not inherit the ticket');
+      const get = (target: string): Promise<string> =>
+        firstLine(uiPort, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${uiPort}\r\nConnection: close\r\n\r\n`);
+      assert.equal(await get(`/?ticket=${m[2]}`), 'HTTP/1.1 303 See Other', 'the ticket is good once');
+      assert.equal(await get(`/?ticket=${m[2]}`), 'HTTP/1.1 401 Unauthorized', 'and only once');
+    });
+    assert.ok(!run.stdout().includes(TICKET_URL_RE.exec(opened)![2]!), 'the ticket is not printed');
+  } finally {
+    rmSync(project.root, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A stand-in for build/cli/main.js: prints serve --ui's two lines and the
+ * open ticket it was given (or `none`), `got SIGINT` for every SIGINT, and
+ * exits 0 on SIGTERM, or when start.js is gone (it is detached: a failed test
+ * must not leave it running, holding the test's stderr pipe open).
+ */
+const FAKE_CLI = `
+process.stdout.write('listening on http://127.0.0.1:1\\ninspector on http://127.0.0.1:2/?secret=' + 'a'.repeat(64) + '\\n');
+process.stdout.write('ticket ' + (process.env.SOCKEYE_UI_OPEN_TICKET || 'none') + '\\n');
+process.on('SIGINT', () => process.stdout.write('got SIGINT\\n'));
+process.on('SIGTERM', () => process.exit(0));
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 100);
+`;
+
+const count = (text: string, what: string): number => text.split(what).length - 1;
+
+test('npm start in browser mode forwards a signal once per 500 ms: a doubled Ctrl-C is one, a later one is forwarded', { timeout: 60_000 }, async () => {
+  const project = fakeProject({ fakeCli: FAKE_CLI });
+  try {
+    const run = spawnStart(project, { SOCKEYE_NO_OPEN: '1' }, []);
+    try {
+      await run.waitForStdout(/^ticket none\n/m);
+      // One Ctrl-C as npm start sees it: from the terminal and, a moment later, from npm.
+      run.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+      run.child.kill('SIGINT');
+      await run.waitForStdout(/got SIGINT\n/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(count(run.stdout(), 'got SIGINT'), 1, 'forwarded once');
+      // Past the window: the user pressing Ctrl-C again.
+      await new Promise((r) => setTimeout(r, 300));
+      run.child.kill('SIGINT');
+      await run.waitForStdout(/got SIGINT\n[^]*got SIGINT\n/);
+      assert.equal(count(run.stdout(), 'got SIGINT'), 2);
+      run.child.kill('SIGTERM');
+      assert.deepEqual(await run.exited, { code: 0, signal: null });
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+  } finally {
+    rmSync(project.root, { recursive: true, force: true });
+  }
+});
+
+test('npm start gives serve an open ticket in its environment only when it opens a browser, and opens exactly that ticket', { timeout: 60_000 }, async () => {
+  const project = fakeProject({ fakeCli: FAKE_CLI });
+  try {
+    const opener = fakeOpener(project);
+    const run = spawnStart(project, { PATH: opener.dir, SOCKEYE_UI_OPEN_TICKET: 'from-the-users-shell' }, []);
+    try {
+      const [, ticket] = await run.waitForStdout(/^ticket (\S+)\n/m);
+      assert.match(ticket!, /^[0-9a-f]{64}$/);
+      assert.equal(await waitForFile(opener.record), `http://127.0.0.1:2/?ticket=${ticket}\n`);
+      run.child.kill('SIGTERM');
+      assert.deepEqual(await run.exited, { code: 0, signal: null });
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+
+    // No browser to open (SOCKEYE_NO_OPEN): no ticket, not even one inherited from the caller.
+    const quiet = spawnStart(project, { PATH: opener.dir, SOCKEYE_NO_OPEN: '1', SOCKEYE_UI_OPEN_TICKET: 'e'.repeat(64) }, []);
+    try {
+      await quiet.waitForStdout(/^ticket none\n/m);
+      quiet.child.kill('SIGTERM');
+      assert.deepEqual(await quiet.exited, { code: 0, signal: null });
+    } finally {
+      if (quiet.child.exitCode === null) quiet.child.kill('SIGKILL');
+    }
   } finally {
     rmSync(project.root, { recursive: true, force: true });
   }

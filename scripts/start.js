@@ -5,11 +5,23 @@
 // Where that binary is missing it says so in ONE line on stderr and runs the
 // browser inspector instead: `node build/cli/main.js serve --ui` with this
 // script's arguments (`npm start -- --port 0 --ui-port 0`), its output passed
-// through, signals forwarded, and the printed `inspector on URL` opened with
-// xdg-open when that is on PATH (not when SOCKEYE_NO_OPEN is set). Exits with
-// the child's status.
+// through, signals forwarded (each at most once per SIGNAL_DEDUP_MS), and the
+// inspector opened with xdg-open when that is on PATH (not when
+// SOCKEYE_NO_OPEN is set). Exits with the child's status.
+//
+// The URL given to xdg-open is not the printed one: xdg-open's command line
+// (and often the browser's) is readable by every local user (`ps`,
+// /proc/PID/cmdline), so it must not carry the secret. Instead this script
+// makes a random one-time ticket, gives it to serve in its environment
+// (SOCKEYE_UI_OPEN_TICKET; a process's environment is readable only by its
+// owner) and opens `http://127.0.0.1:PORT/?ticket=T`: serve trades it once,
+// within 60 s of its start, for the secret's cookie (cli/ui/access.ts).
+// Residual race: a local user polling `ps` while xdg-open runs could read the
+// ticket and use it before the browser does; the browser then gets 401, and
+// the URL printed on stdout (the user's own terminal) still works.
 'use strict';
 const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { accessSync, constants, existsSync } = require('node:fs');
 const { delimiter, join } = require('node:path');
 const { constants: osConstants } = require('node:os');
@@ -21,6 +33,18 @@ const CLI = join(ROOT, 'build', 'cli', 'main.js');
 /** Exit status when the app (or, without Electron, the CLI) is not built. */
 const EXIT_NOT_BUILT = 4;
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * A signal that arrives again within this many ms of the last one forwarded is
+ * not forwarded: one Ctrl-C can reach this script twice (from the terminal and
+ * from npm, which forwards it too), and a second SIGINT makes serve exit at
+ * once, without its last records. A later one (the user pressing Ctrl-C
+ * again) is forwarded.
+ */
+const SIGNAL_DEDUP_MS = 500;
+/** The environment variable serve --ui takes its open ticket from (cli/ui/serve-ui.ts OPEN_TICKET_ENV). */
+const OPEN_TICKET_ENV = 'SOCKEYE_UI_OPEN_TICKET';
+/** The query parameter serve --ui takes it in (cli/ui/access.ts TICKET_QUERY_PARAM). */
+const TICKET_QUERY_PARAM = 'ticket';
 /** The line `sockeye serve --ui` prints with the inspector's URL (cli/serve.ts output contract). */
 const INSPECTOR_LINE = /^inspector on (http:\/\/\S+)\n/m;
 /** The system's "open this URL in the user's browser" command (freedesktop xdg-utils). */
@@ -47,11 +71,29 @@ function exitStatus(code, signal) {
   return 128 + (osConstants.signals[signal] || 0);
 }
 
-/** Open `url` with xdg-open, detached; a failure is one line on stderr and nothing else. */
-function openInBrowser(url) {
-  if (process.env.SOCKEYE_NO_OPEN) return;
-  const opener = findOnPath(OPENER, process.env);
-  if (!opener) return;
+/** Forward FORWARDED_SIGNALS to `child`, each at most once per SIGNAL_DEDUP_MS. */
+function forwardSignals(child) {
+  const last = new Map();
+  for (const signal of FORWARDED_SIGNALS) {
+    process.on(signal, () => {
+      const now = Date.now();
+      const previous = last.get(signal);
+      if (previous !== undefined && now - previous < SIGNAL_DEDUP_MS) return;
+      last.set(signal, now);
+      child.kill(signal);
+    });
+  }
+}
+
+/** Where serve's inspector is (from the printed URL), with the open ticket instead of the secret. */
+function ticketUrl(printed, ticket) {
+  const url = new URL(printed);
+  url.search = `?${TICKET_QUERY_PARAM}=${ticket}`;
+  return url.href;
+}
+
+/** Open `url` with `opener` (xdg-open), detached; a failure is one line on stderr and nothing else. */
+function openInBrowser(opener, url) {
   const fail = (why) => process.stderr.write(`sockeye: could not open a browser (${OPENER} ${why}); open the URL above yourself\n`);
   const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
   child.on('error', (err) => fail(err.code || err.message));
@@ -68,13 +110,21 @@ function startBrowserMode(reason) {
     process.stderr.write(`sockeye: ${CLI} is missing; run \`npm run build\` first (npm start does).\n`);
     process.exit(EXIT_NOT_BUILT);
   }
-  // Its own process group: a Ctrl-C in the terminal reaches only this script, which forwards it once
-  // (a second SIGINT would make serve exit at once instead of printing its last records).
+  const opener = process.env.SOCKEYE_NO_OPEN ? null : findOnPath(OPENER, process.env);
+  const env = { ...process.env };
+  delete env[OPEN_TICKET_ENV];
+  // A ticket only when a browser is to be opened with it: 32 random bytes, as the secret.
+  const ticket = opener ? randomBytes(32).toString('hex') : null;
+  if (ticket) env[OPEN_TICKET_ENV] = ticket;
+  // Its own process group: a Ctrl-C in the terminal reaches only this script (and npm, which forwards it
+  // here too), which forwards it once (a second SIGINT would make serve exit at once instead of printing
+  // its last records).
   const child = spawn(process.execPath, [CLI, 'serve', '--ui', ...process.argv.slice(2)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
+    env,
   });
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  forwardSignals(child);
   // If this script dies, serve's stdout pipe breaks and serve stops at its next write (EPIPE).
   let pending = '';
   let opened = false;
@@ -86,7 +136,7 @@ function startBrowserMode(reason) {
     if (m) {
       opened = true;
       pending = '';
-      openInBrowser(m[1]);
+      if (opener && ticket) openInBrowser(opener, ticketUrl(m[1], ticket));
     } else if (pending.length > 64 * 1024) {
       pending = pending.slice(-4096);
     }

@@ -6,20 +6,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeaderPair } from '../../common/capture-record';
 import { uiCookieName } from '../../common/browser-protocol';
-import { allowedHosts, checkAccess, cookieValues, createUiSecret, secretMatches, type AccessDecision } from './access';
+import {
+  allowedHosts, checkAccess, cookieValues, createUiSecret, isOpenTicketValue, OPEN_TICKET_WINDOW_MS, openTicket, secretMatches,
+  type AccessContext, type AccessDecision,
+} from './access';
 import { fakeRequest, HOST, ORIGIN, UI_PORT } from './test/fake-http';
 
 const SECRET = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
-const ctx = { secret: SECRET, uiHost: '127.0.0.1', uiPort: UI_PORT };
+const ctx: AccessContext = { secret: SECRET, uiHost: '127.0.0.1', uiPort: UI_PORT };
 const cookie = (value: string, port = UI_PORT): HeaderPair => ['Cookie', `${uiCookieName(port)}=${value}`];
+const TICKET = 'c'.repeat(64);
+/** A context whose open ticket was made at t = 0 and is looked at at `at` (ms), used or not. */
+const withTicket = (at = 1000, used = false): AccessContext => ({ ...ctx, ticket: { ...openTicket(TICKET, 0), used }, now: () => at });
+const ctx80: AccessContext = { ...ctx, uiPort: 80 };
 
 interface Case {
   name: string;
   method?: string;
   target?: string;
   headers: HeaderPair[];
-  context?: typeof ctx;
+  context?: AccessContext;
   expect: AccessDecision['kind'] | 401 | 403;
 }
 
@@ -77,6 +84,46 @@ const cases: Case[] = [
     name: 'non-loopback listener: its address as Host', headers: [['Host', `192.168.1.5:${UI_PORT}`], cookie(SECRET)],
     context: { ...ctx, uiHost: '192.168.1.5' }, expect: 'allow',
   },
+  // The one-time open ticket (npm start opens /?ticket=T; serve got T in its environment).
+  { name: 'open ticket on the page → set-cookie', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(), expect: 'allow-and-set-cookie' },
+  { name: 'open ticket on /index.html, typed URL → set-cookie', target: `/index.html?ticket=${TICKET}`, headers: [['Host', HOST], ['Sec-Fetch-Site', 'none']], context: withTicket(), expect: 'allow-and-set-cookie' },
+  { name: 'open ticket already used', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(1000, true), expect: 401 },
+  { name: 'open ticket just before its window ends', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(OPEN_TICKET_WINDOW_MS - 1), expect: 'allow-and-set-cookie' },
+  { name: 'open ticket expired', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(OPEN_TICKET_WINDOW_MS), expect: 401 },
+  { name: 'wrong open ticket', target: `/?ticket=${'d'.repeat(64)}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket one character short', target: `/?ticket=${TICKET.slice(1)}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'a ticket where none was given', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], expect: 401 },
+  { name: 'empty ticket where none was given', target: '/?ticket=', headers: [['Host', HOST]], expect: 401 },
+  { name: 'wrong open ticket with a right cookie', target: `/?ticket=${'d'.repeat(64)}`, headers: [['Host', HOST], cookie(SECRET)], context: withTicket(), expect: 401 },
+  { name: 'open ticket given twice', target: `/?ticket=${TICKET}&ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket and secret together', target: `/?ticket=${TICKET}&secret=${SECRET}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket on an API path is not accepted', target: `/api/init?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket on an asset is not accepted', target: `/assets/x.js?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket on a POST is not accepted', method: 'POST', target: `/?ticket=${TICKET}`, headers: [['Host', HOST], ['Origin', ORIGIN]], context: withTicket(), expect: 401 },
+  { name: 'open ticket on HEAD is not accepted', method: 'HEAD', target: `/?ticket=${TICKET}`, headers: [['Host', HOST]], context: withTicket(), expect: 401 },
+  { name: 'open ticket with a rebinding Host', target: `/?ticket=${TICKET}`, headers: [['Host', `evil.example:${UI_PORT}`]], context: withTicket(), expect: 403 },
+  { name: 'open ticket from another site', target: `/?ticket=${TICKET}`, headers: [['Host', HOST], ['Sec-Fetch-Site', 'cross-site']], context: withTicket(), expect: 403 },
+  // --ui-port 80: browsers leave the default port out of Host and Origin.
+  { name: 'port 80: Host without the port', headers: [['Host', '127.0.0.1'], cookie(SECRET, 80)], context: ctx80, expect: 'allow' },
+  { name: 'port 80: Host with :80', headers: [['Host', '127.0.0.1:80'], cookie(SECRET, 80)], context: ctx80, expect: 'allow' },
+  { name: 'port 80: localhost without the port', headers: [['Host', 'localhost'], cookie(SECRET, 80)], context: ctx80, expect: 'allow' },
+  { name: 'port 80: [::1] without the port', headers: [['Host', '[::1]'], cookie(SECRET, 80)], context: ctx80, expect: 'allow' },
+  {
+    name: 'port 80: POST with an Origin without the port', method: 'POST', target: '/api/response',
+    headers: [['Host', '127.0.0.1'], ['Origin', 'http://127.0.0.1'], cookie(SECRET, 80)], context: ctx80, expect: 'allow',
+  },
+  { name: 'port 80: the secret URL without the port', target: `/?secret=${SECRET}`, headers: [['Host', 'localhost']], context: ctx80, expect: 'allow-and-set-cookie' },
+  { name: 'port 80: a foreign host without the port', headers: [['Host', 'evil.example'], cookie(SECRET, 80)], context: ctx80, expect: 403 },
+  { name: 'port 80: Host with another port', headers: [['Host', '127.0.0.1:8080'], cookie(SECRET, 80)], context: ctx80, expect: 403 },
+  { name: 'other port: Origin without a port', headers: [['Host', HOST], ['Origin', 'http://127.0.0.1'], cookie(SECRET)], expect: 403 },
+  {
+    name: 'port 80, non-loopback listener: its bare address only', headers: [['Host', 'localhost'], cookie(SECRET, 80)],
+    context: { ...ctx80, uiHost: '192.168.1.5' }, expect: 403,
+  },
+  {
+    name: 'port 80, non-loopback listener: its bare address', headers: [['Host', '192.168.1.5'], cookie(SECRET, 80)],
+    context: { ...ctx80, uiHost: '192.168.1.5' }, expect: 'allow',
+  },
 ];
 
 for (const c of cases) {
@@ -86,6 +133,7 @@ for (const c of cases) {
       assert.equal(decision.kind, 'refuse', JSON.stringify(decision));
       assert.equal((decision as { status: number }).status, c.expect);
       assert.ok(!(decision as { reason: string }).reason.includes(SECRET), 'the reason never echoes the secret');
+      assert.ok(!(decision as { reason: string }).reason.includes(TICKET), 'nor the ticket');
     } else {
       assert.equal(decision.kind, c.expect, JSON.stringify(decision));
     }
@@ -104,6 +152,45 @@ test('checkAccess: the redirect drops only the secret and sets a strict host-onl
   ]);
   const plain = checkAccess(fakeRequest('GET', `/?secret=${SECRET}`), ctx);
   assert.equal(plain.kind === 'allow-and-set-cookie' && plain.location, '/');
+});
+
+test('checkAccess: the open ticket is good once; refusals elsewhere do not use it up', () => {
+  const context = withTicket();
+  const ticket = context.ticket!;
+  // Not a page GET, or not our Host: refused, and the ticket is still there for the browser.
+  assert.equal(checkAccess(fakeRequest('GET', `/api/init?ticket=${TICKET}`), context).kind, 'refuse');
+  assert.equal(checkAccess(fakeRequest('POST', `/?ticket=${TICKET}`, [['Host', HOST], ['Origin', ORIGIN]]), context).kind, 'refuse');
+  assert.equal(checkAccess(fakeRequest('GET', `/?ticket=${TICKET}`, [['Host', `evil.example:${UI_PORT}`]]), context).kind, 'refuse');
+  assert.equal(checkAccess(fakeRequest('GET', `/?ticket=${'d'.repeat(64)}`), context).kind, 'refuse');
+  assert.equal(ticket.used, false);
+
+  const d = checkAccess(fakeRequest('GET', `/?a=1&ticket=${TICKET}`), context);
+  assert.equal(d.kind, 'allow-and-set-cookie');
+  if (d.kind !== 'allow-and-set-cookie') return;
+  assert.equal(d.location, '/?a=1', 'the ticket is dropped from the address');
+  assert.deepEqual(d.headers, [
+    ['Set-Cookie', `${uiCookieName(UI_PORT)}=${SECRET}; HttpOnly; SameSite=Strict; Path=/`],
+    ['Cache-Control', 'no-store'],
+    ['Referrer-Policy', 'no-referrer'],
+  ]);
+  assert.equal(ticket.used, true);
+
+  const again = checkAccess(fakeRequest('GET', `/?ticket=${TICKET}`), context);
+  assert.equal(again.kind, 'refuse');
+  assert.equal(again.kind === 'refuse' && again.status, 401);
+  // The cookie it handed out works; the secret URL still works too.
+  assert.equal(checkAccess(fakeRequest('GET', '/', [['Host', HOST], cookie(SECRET)]), context).kind, 'allow');
+  assert.equal(checkAccess(fakeRequest('GET', `/?secret=${SECRET}`), context).kind, 'allow-and-set-cookie');
+});
+
+test('openTicket and isOpenTicketValue', () => {
+  assert.deepEqual(openTicket(TICKET, 5), { value: TICKET, expiresAt: 5 + OPEN_TICKET_WINDOW_MS, used: false });
+  assert.equal(OPEN_TICKET_WINDOW_MS, 60_000);
+  assert.equal(isOpenTicketValue(TICKET), true);
+  assert.equal(isOpenTicketValue(createUiSecret()), true);
+  for (const bad of ['', 'c'.repeat(63), 'c'.repeat(65), 'C'.repeat(64), `${'c'.repeat(63)}g`, `${'c'.repeat(64)}\n`]) {
+    assert.equal(isOpenTicketValue(bad), false, JSON.stringify(bad));
+  }
 });
 
 test('createUiSecret: 64 hex digits, different each time', () => {
@@ -125,4 +212,8 @@ test('allowedHosts: loopback names only for a loopback listener; IPv6 in bracket
   assert.deepEqual([...allowedHosts('::1', 5)].sort(), ['127.0.0.1:5', '[::1]:5', 'localhost:5']);
   assert.deepEqual([...allowedHosts('10.0.0.2', 5)], ['10.0.0.2:5']);
   assert.deepEqual([...allowedHosts('fd00::2', 5)], ['[fd00::2]:5']);
+  // Port 80 only: also without the port, as browsers send Host and Origin for http://HOST/.
+  assert.deepEqual([...allowedHosts('127.0.0.1', 80)].sort(), ['127.0.0.1', '127.0.0.1:80', '[::1]', '[::1]:80', 'localhost', 'localhost:80']);
+  assert.deepEqual([...allowedHosts('fd00::2', 80)].sort(), ['[fd00::2]', '[fd00::2]:80']);
+  assert.deepEqual([...allowedHosts('10.0.0.2', 8080)], ['10.0.0.2:8080']);
 });

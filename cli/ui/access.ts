@@ -11,12 +11,26 @@
  *    cross-site form or fetch cannot change the canned response.
  * 3. It carries the per-run secret: in a cookie, or once in the query of the
  *    printed URL, which is answered with a redirect that sets the cookie and
- *    drops the secret from the address bar and from history.
+ *    drops the secret from the address bar and from history. Or, once, an
+ *    open ticket instead (below).
+ *
+ * The open ticket: `npm start` (scripts/start.js) opens the browser with
+ * xdg-open, whose command line (and often the browser's) any local user can
+ * read in `ps` / /proc/PID/cmdline, so it must not carry the secret. It
+ * passes serve a random one-time ticket in its environment (readable only by
+ * the owner) and opens `/?ticket=T`; the first GET of a page with the right
+ * ticket, within OPEN_TICKET_WINDOW_MS of the start, trades it for the same
+ * cookie and redirect as the secret; after that, or once the window has
+ * passed, the ticket is refused like a wrong secret. Residual race: a local
+ * user who polls `ps` while xdg-open runs can read the ticket and use it
+ * before the browser does (and so get the cookie); the browser then gets 401
+ * and the user can still open the printed URL, and the window is short.
  *
  * Anything else is refused (401 without the secret, 403 for the rest); the
  * caller answers with a short reason and never captures the request.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { SECRET_QUERY_PARAM, uiCookieName } from '../../common/browser-protocol';
 import type { HandlerRequest } from '../../server/http-handler';
 
@@ -24,6 +38,24 @@ import type { HandlerRequest } from '../../server/http-handler';
 export const UI_SECRET_BYTES = 32;
 /** Paths where the printed URL's `?secret=` is accepted: the page itself, never the API or assets. */
 export const PAGE_PATHS: ReadonlySet<string> = new Set(['/', '/index.html']);
+/** The query parameter of the URL `npm start` opens: the one-time open ticket. */
+export const TICKET_QUERY_PARAM = 'ticket';
+/** How long after the inspector starts its open ticket is accepted. */
+export const OPEN_TICKET_WINDOW_MS = 60_000;
+/** Random bytes in an open ticket (64 hex digits, like the secret). */
+export const OPEN_TICKET_BYTES = 32;
+
+/**
+ * The one-time open ticket (see above). Mutable: checkAccess marks it used
+ * when it trades it for the cookie.
+ */
+export interface OpenTicket {
+  /** 64 lowercase hex digits. */
+  readonly value: string;
+  /** The `now()` (AccessContext.now) from which it is refused. */
+  readonly expiresAt: number;
+  used: boolean;
+}
 
 export interface AccessContext {
   /** The per-run secret (createUiSecret). */
@@ -32,6 +64,10 @@ export interface AccessContext {
   uiHost: string;
   /** The UI listener's actual port. */
   uiPort: number;
+  /** The open ticket, when one was given (only the first good use is accepted). */
+  ticket?: OpenTicket | null;
+  /** A monotonic clock in milliseconds (default performance.now()), compared with ticket.expiresAt. */
+  now?: () => number;
 }
 
 export type AccessDecision =
@@ -49,6 +85,16 @@ export function createUiSecret(): string {
   return randomBytes(UI_SECRET_BYTES).toString('hex');
 }
 
+/** True for a well-formed open ticket (as scripts/start.js makes them): 64 lowercase hex digits. */
+export function isOpenTicketValue(value: string): boolean {
+  return new RegExp(`^[0-9a-f]{${OPEN_TICKET_BYTES * 2}}$`).test(value);
+}
+
+/** An open ticket for `value`, accepted until `now + OPEN_TICKET_WINDOW_MS` (now from AccessContext.now's clock). */
+export function openTicket(value: string, now: number = performance.now()): OpenTicket {
+  return { value, expiresAt: now + OPEN_TICKET_WINDOW_MS, used: false };
+}
+
 /** True for an address only this machine can reach (127.0.0.0/8, ::1). */
 export function isLoopbackHost(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === '0:0:0:0:0:0:0:1';
@@ -59,15 +105,23 @@ function authority(host: string, port: number): string {
   return (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`).toLowerCase();
 }
 
+/** The port an `http://` URL may leave out (RFC 9110 §4.2.1); browsers then omit it from Host and Origin. */
+const HTTP_DEFAULT_PORT = 80;
+
 /**
  * The Host values (RFC 9110 §7.2, `host:port`, compared case-insensitively
  * per RFC 3986 §3.2.2) that name the UI listener: the address it is bound to,
- * plus the usual loopback names when it is bound to loopback.
+ * plus the usual loopback names when it is bound to loopback. On port 80, each
+ * also without `:80` (browsers send `Host: 127.0.0.1` and `Origin:
+ * http://127.0.0.1` for http://127.0.0.1:80/); on any other port a Host
+ * without the port is refused.
  */
 export function allowedHosts(uiHost: string, uiPort: number): Set<string> {
-  const hosts = new Set([authority(uiHost, uiPort)]);
-  if (isLoopbackHost(uiHost)) {
-    for (const h of ['127.0.0.1', 'localhost', '::1']) hosts.add(authority(h, uiPort));
+  const names = isLoopbackHost(uiHost) ? [uiHost, '127.0.0.1', 'localhost', '::1'] : [uiHost];
+  const hosts = new Set<string>();
+  for (const h of names) {
+    hosts.add(authority(h, uiPort));
+    if (uiPort === HTTP_DEFAULT_PORT) hosts.add((h.includes(':') ? `[${h}]` : h).toLowerCase());
   }
   return hosts;
 }
@@ -135,9 +189,13 @@ const ALLOWED_FETCH_SITES: ReadonlySet<string> = new Set(['same-origin', 'none']
  * but GET and HEAD (else 403); Sec-Fetch-Site, if present, `same-origin` or
  * `none` (else 403); then the secret (else 401). The secret is the cookie
  * uiCookieName(uiPort) (any of its values), or on a GET of a page path the
- * query parameter `secret`, which yields allow-and-set-cookie. A wrong query
- * secret on a page is refused even when the cookie is right. Reasons never
- * contain the secret or anything the client sent.
+ * query parameter `secret`, which yields allow-and-set-cookie; or there,
+ * instead, the query parameter `ticket` with ctx.ticket's value, unused and
+ * before it expires, which yields the same and marks the ticket used. A wrong
+ * (used, expired) query secret or ticket on a page is refused even when the
+ * cookie is right, and so is a page URL with more than one of them. Elsewhere
+ * (other paths, other methods) they are ignored, never accepted nor used up.
+ * Reasons never contain the secret, the ticket or anything the client sent.
  */
 export function checkAccess(req: HandlerRequest, ctx: AccessContext): AccessDecision {
   const hosts = allowedHosts(ctx.uiHost, ctx.uiPort);
@@ -168,11 +226,25 @@ export function checkAccess(req: HandlerRequest, ctx: AccessContext): AccessDeci
   if (req.method === 'GET' && PAGE_PATHS.has(req.path)) {
     const parts = queryParts(req.query);
     const given = parts.filter((p) => p.name === SECRET_QUERY_PARAM);
-    if (given.length > 0) {
-      if (given.length !== 1 || !secretMatches(given[0]!.value, ctx.secret)) {
-        return refuse(401, 'the secret in the URL is not this run\'s; open the URL printed by sockeye serve --ui');
+    const tickets = parts.filter((p) => p.name === TICKET_QUERY_PARAM);
+    if (given.length + tickets.length > 1) {
+      return refuse(401, 'the URL must carry one secret or one ticket; open the URL printed by sockeye serve --ui');
+    }
+    if (given.length > 0 && !secretMatches(given[0]!.value, ctx.secret)) {
+      return refuse(401, 'the secret in the URL is not this run\'s; open the URL printed by sockeye serve --ui');
+    }
+    if (tickets.length > 0) {
+      const ticket = ctx.ticket ?? null;
+      const now = (ctx.now ?? (() => performance.now()))();
+      // Compared first, in constant time, whatever the ticket's state: the answer's timing says nothing about it.
+      const matches = ticket !== null && secretMatches(tickets[0]!.value, ticket.value);
+      if (!matches || ticket.used || now >= ticket.expiresAt) {
+        return refuse(401, 'the ticket in the URL is not valid (wrong, already used or expired); open the URL printed by sockeye serve --ui');
       }
-      const rest = parts.filter((p) => p.name !== SECRET_QUERY_PARAM).map((p) => p.raw).join('&');
+      ticket.used = true;
+    }
+    if (given.length + tickets.length > 0) {
+      const rest = parts.filter((p) => p.name !== SECRET_QUERY_PARAM && p.name !== TICKET_QUERY_PARAM).map((p) => p.raw).join('&');
       return {
         kind: 'allow-and-set-cookie',
         location: rest === '' ? req.path : `${req.path}?${rest}`,

@@ -22,7 +22,7 @@ import type { CommandResult, InspectorInit } from '../../common/inspector-api';
 import type { HandlerRequest, HandlerResult, RequestHandler, StreamedResponse, WholeResponse } from '../../server/http-handler';
 import { createRouter, json, plainText } from '../../server/router';
 import { staticFiles } from '../../server/static-files';
-import { checkAccess } from './access';
+import { checkAccess, type OpenTicket } from './access';
 import type { RecordFeed } from './record-feed';
 
 /**
@@ -60,6 +60,8 @@ export interface InspectorSiteOptions {
   secret: string;
   uiHost: string;
   uiPort: number;
+  /** The one-time open ticket (access.ts), when `npm start` gave one. */
+  openTicket?: OpenTicket | null;
   feed: RecordFeed;
   control: InspectorControl;
 }
@@ -143,7 +145,7 @@ function command(run: (input: unknown) => CommandResult | Promise<CommandResult>
  * static files are read synchronously (small built files, cached).
  */
 export function createInspectorSite(opts: InspectorSiteOptions): RequestHandler {
-  const ctx = { secret: opts.secret, uiHost: opts.uiHost, uiPort: opts.uiPort };
+  const ctx = { secret: opts.secret, uiHost: opts.uiHost, uiPort: opts.uiPort, ticket: opts.openTicket ?? null };
   const files = staticFiles({ root: opts.rendererRoot });
   const router = createRouter([
     { path: UI_PATHS.init, methods: ['GET'], handler: () => json(200, opts.control.init()) },

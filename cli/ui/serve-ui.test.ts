@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, uiCookieName, type Frame } from '../../common/browser-protocol';
@@ -17,7 +17,7 @@ import type { EngineStatus, InspectorInit } from '../../common/inspector-api';
 import { decodeRecordBatch, type RecordBatch } from '../../common/record-batch';
 import { exchange, killAll, LISTENING_RE, REPO_ROOT, spawnCli, waitForExit, WAIT_MS, type CliProcess } from '../test/harness';
 import { INSPECTOR_CSP } from './inspector-site';
-import { RENDERER_DIR_ENV } from './serve-ui';
+import { OPEN_TICKET_ENV, RENDERER_DIR_ENV, takeOpenTicket } from './serve-ui';
 
 const TEST_TIMEOUT_MS = 60_000;
 const INSPECTOR_RE = /^inspector on (http:\/\/127\.0\.0\.1:(\d+)\/\?secret=([0-9a-f]{64}))$/m;
@@ -36,9 +36,20 @@ interface UiServer {
   cookie: string;
 }
 
-async function startUi(extra: string[] = []): Promise<UiServer> {
+async function startUi(extra: string[] = [], env: Record<string, string> = {}): Promise<UiServer> {
   assert.ok(existsSync(join(RENDERER, 'index.html')), `${RENDERER}/index.html is missing: run \`npm run build\` (or npx vite build) first`);
-  const p = spawnCli(['serve', '--ui', '--port', '0', '--ui-port', '0', ...extra]);
+  // spawnCli passes process.env on: set `env` for the spawn only.
+  const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, env);
+  let p: CliProcess;
+  try {
+    p = spawnCli(['serve', '--ui', '--port', '0', '--ui-port', '0', ...extra]);
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
   const listening = await p.waitForStdout(LISTENING_RE);
   const inspector = await p.waitForStdout(INSPECTOR_RE);
   const uiPort = Number(inspector[2]);
@@ -327,6 +338,99 @@ test('serve --ui: moving the capture listener: a taken port is an EADDRINUSE sta
     await stop(s);
   }
   assert.equal(s.p.stderr(), '');
+});
+
+test('serve --ui: the open ticket from the environment is good once, for the same cookie as the secret', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const ticket = 'e'.repeat(64);
+  const s = await startUi([], { [OPEN_TICKET_ENV]: ticket });
+  try {
+    // Not a page GET: refused, and not used up.
+    assert.equal((await http(s.uiPort, 'GET', `${UI_PATHS.init}?ticket=${ticket}`, { Host: s.host })).status, 401);
+    assert.equal((await http(s.uiPort, 'GET', `/?ticket=${'f'.repeat(64)}`, { Host: s.host })).status, 401);
+
+    const first = await http(s.uiPort, 'GET', `/?ticket=${ticket}`, { Host: s.host });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.location, '/');
+    assert.deepEqual(first.headers['set-cookie'], [`${uiCookieName(s.uiPort)}=${s.secret}; HttpOnly; SameSite=Strict; Path=/`]);
+    assert.equal((await ui(s, 'GET', UI_PATHS.init)).status, 200, 'the cookie it handed out works');
+
+    const again = await http(s.uiPort, 'GET', `/?ticket=${ticket}`, { Host: s.host });
+    assert.equal(again.status, 401);
+    assert.ok(!again.body.includes(ticket) && !again.body.includes(s.secret));
+    // The printed URL still works.
+    assert.equal((await http(s.uiPort, 'GET', `/?secret=${s.secret}`, { Host: s.host })).status, 303);
+  } finally {
+    await stop(s);
+  }
+  assert.ok(!s.p.stdout().includes(ticket), 'the ticket is never printed');
+  assert.equal(s.p.stderr(), '');
+});
+
+test('serve --ui without an open ticket refuses every ticket', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const s = await startUi([], { [OPEN_TICKET_ENV]: 'short' });
+  try {
+    assert.equal((await http(s.uiPort, 'GET', '/?ticket=short', { Host: s.host })).status, 401, 'a malformed ticket is no ticket');
+  } finally {
+    await stop(s);
+  }
+});
+
+test('takeOpenTicket: takes a well-formed ticket and removes the variable either way', () => {
+  const ticket = 'e'.repeat(64);
+  const env: NodeJS.ProcessEnv = { [OPEN_TICKET_ENV]: ticket, OTHER: 'x' };
+  assert.equal(takeOpenTicket(env), ticket);
+  assert.deepEqual(env, { OTHER: 'x' });
+  const bad: NodeJS.ProcessEnv = { [OPEN_TICKET_ENV]: 'E'.repeat(64) };
+  assert.equal(takeOpenTicket(bad), null);
+  assert.deepEqual(bad, {});
+  assert.equal(takeOpenTicket({}), null);
+});
+
+/** The body of a chunked answer (RFC 9112 §7.1), and whether it ended with the last chunk and nothing after. */
+function dechunk(body: Buffer): { data: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at, 'latin1');
+    if (eol < 0) return { data: Buffer.concat(parts), complete: false };
+    const size = parseInt(body.subarray(at, eol).toString('latin1'), 16);
+    if (!Number.isFinite(size)) return { data: Buffer.concat(parts), complete: false };
+    if (size === 0) return { data: Buffer.concat(parts), complete: body.subarray(eol).toString('latin1') === '\r\n\r\n' };
+    if (body.length < eol + 2 + size + 2) return { data: Buffer.concat(parts), complete: false };
+    parts.push(body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+test('serve --ui: on SIGTERM an event stream gets the last records and a well-formed end (the last chunk)', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const s = await startUi();
+  const socket = connect({ host: '127.0.0.1', port: s.uiPort });
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+  try {
+    socket.write(`GET ${UI_PATHS.events} HTTP/1.1\r\nHost: ${s.host}\r\nCookie: ${s.cookie}\r\nAccept: ${RECORDS_CONTENT_TYPE}\r\n\r\n`);
+    const deadline = Date.now() + WAIT_MS;
+    while (!Buffer.concat(chunks).includes('\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // A request answered just before the signal: its record reaches the feed as the capture engine stops.
+    assert.equal(await capture(s.capturePort, '/last-one'), 'HTTP/1.1 200 OK');
+  } finally {
+    await stop(s);
+  }
+  await closed;
+  const all = Buffer.concat(chunks);
+  const headEnd = all.indexOf('\r\n\r\n');
+  assert.ok(headEnd > 0);
+  assert.match(all.subarray(0, headEnd).toString('latin1'), /^HTTP\/1\.1 200 [^\r]*\r\n(?:[^\r]*\r\n)*transfer-encoding: chunked/i);
+  const { data, complete } = dechunk(all.subarray(headEnd + 4));
+  assert.ok(complete, `the stream ends with the last chunk; it ended with ${JSON.stringify(all.subarray(-40).toString('latin1'))}`);
+  const reader = new FrameReader();
+  const frames = reader.push(new Uint8Array(data.buffer, data.byteOffset, data.length));
+  assert.equal(reader.error, null);
+  assert.ok(frames.some(hasTarget('/last-one')), `the last record was sent: ${JSON.stringify(frames.map((f) => [f.type, f.seq]))}`);
 });
 
 test('serve --ui without a built renderer says how to build and exits 1', { timeout: TEST_TIMEOUT_MS }, async () => {

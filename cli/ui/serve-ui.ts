@@ -24,7 +24,7 @@ import type { RequestHandler } from '../../server/http-handler';
 import { plainText } from '../../server/router';
 import { CliError, EXIT_RUNTIME } from '../cli-error';
 import { formatHostPort } from '../format';
-import { createUiSecret, isLoopbackHost } from './access';
+import { createUiSecret, isLoopbackHost, isOpenTicketValue, openTicket } from './access';
 import { createInspectorSite } from './inspector-site';
 import { RecordFeed } from './record-feed';
 
@@ -35,6 +35,26 @@ import { RecordFeed } from './record-feed';
 export const UI_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Environment variable naming another built renderer folder (tests, packaging). */
 export const RENDERER_DIR_ENV = 'SOCKEYE_RENDERER_DIR';
+/**
+ * Environment variable with the one-time open ticket (access.ts) that
+ * scripts/start.js (`npm start`) gives serve --ui; start.js spells the same name.
+ */
+export const OPEN_TICKET_ENV = 'SOCKEYE_UI_OPEN_TICKET';
+/** Longest wait at stop for the event streams' last bytes (the end of the stream) to be written. */
+export const STOP_FLUSH_MS = 1000;
+/** How often stop looks whether they are. */
+const STOP_FLUSH_POLL_MS = 10;
+
+/**
+ * The open ticket from OPEN_TICKET_ENV, removed from `env` either way so no
+ * process this one starts inherits it. Null when unset or malformed (not 64
+ * lowercase hex digits: a weak ticket is no ticket).
+ */
+export function takeOpenTicket(env: NodeJS.ProcessEnv = process.env): string | null {
+  const value = env[OPEN_TICKET_ENV];
+  delete env[OPEN_TICKET_ENV];
+  return value !== undefined && isOpenTicketValue(value) ? value : null;
+}
 
 /**
  * What the secret is replaced with in captured records: same length, so every
@@ -106,6 +126,8 @@ export interface InspectorOptions {
   onInternalError: (err: unknown) => void;
   /** Where the built renderer is (default rendererRoot()). */
   rendererRoot?: string;
+  /** The one-time open ticket (takeOpenTicket), accepted for OPEN_TICKET_WINDOW_MS from now. */
+  openTicket?: string | null;
 }
 
 function listenOf(engine: Engine): ListenSettings {
@@ -159,6 +181,7 @@ export class Inspector {
     const root = options.rendererRoot ?? rendererRoot();
     checkRendererBuilt(root);
     const secret = createUiSecret();
+    const ticket = options.openTicket ? openTicket(options.openTicket) : null;
     const feed = new RecordFeed({ status: listeningStatus(options.capture) });
     // The site needs the UI listener's actual port (for Host checks and the cookie name), known only once
     // it is open; requests are handled on later turns of the event loop, so the site is in place by then.
@@ -185,6 +208,7 @@ export class Inspector {
       secret,
       uiHost: ui.listeners[0]!.address,
       uiPort: ui.listeners[0]!.port,
+      openTicket: ticket,
       feed,
       control: {
         init: () => inspector.init(),
@@ -260,7 +284,9 @@ export class Inspector {
 
   /**
    * Stop both engines: the capture engine first (its last records are
-   * printed and fed), then the event streams and the UI engine. Safe to call twice.
+   * printed and fed), then the event streams, which get what is queued for
+   * them and their end (waiting at most STOP_FLUSH_MS), then the UI engine.
+   * Safe to call twice.
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -269,7 +295,24 @@ export class Inspector {
     const capture = this.capture;
     this.capture = null;
     if (capture) await capture.stop();
+    // feed.close() ends every event stream, but an ended stream's bytes (its last chunk included) are only
+    // written on a later microtask or EPOLLOUT, and its connection closes once they are; ui.stop() closes
+    // every connection at once. So wait until the streams' connections are gone. A stream's onClose fires
+    // when it is ended, not when its connection closes, and the engine counts connections only, so: the
+    // feed's subscribers are exactly the streams close() ends, each on its own connection (a streamed
+    // answer is the connection's last); once the open connections are down by that many, they are out.
+    // (Another connection closing meanwhile could end the wait early; a new one could hold it to the bound.)
+    const streams = this.feed.stats().subscribers;
+    const target = this.ui.stats().connectionsOpen - streams;
     this.feed.close();
+    if (streams > 0) {
+      const deadline = Date.now() + STOP_FLUSH_MS;
+      // The first look comes after the flushes end() queued as microtasks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.ui.stats().connectionsOpen > target && Date.now() < deadline) {
+        await new Promise<void>((resolve) => setTimeout(resolve, STOP_FLUSH_POLL_MS));
+      }
+    }
     await this.ui.stop();
   }
 }
