@@ -14,7 +14,7 @@ import { RecordBatchBuilder } from '../../common/record-batch';
 import { DEFAULT_CANNED_RESPONSE } from '../../common/canned-response';
 import type { CommandResult, EngineStatus, InspectorInit } from '../../common/inspector-api';
 import type { HandlerResult, StreamedResponse, WholeResponse } from '../../server/http-handler';
-import { createInspectorSite, INSPECTOR_CSP, SECURITY_HEADERS, type InspectorControl } from './inspector-site';
+import { createInspectorAdmission, createInspectorSite, INSPECTOR_CSP, SECURITY_HEADERS, type InspectorControl } from './inspector-site';
 import { RecordFeed } from './record-feed';
 import { FakeStream, fakeRequest, HOST, ORIGIN, UI_PORT } from './test/fake-http';
 
@@ -204,4 +204,23 @@ test('POST listen: a synchronous result is one answer; a promise is streamed as 
   await new Promise((r) => setImmediate(r));
   assert.equal(stream.text, '{"ok":true}');
   assert.equal(stream.closed, true);
+});
+
+test('admission at the head: a request with a body is refused before its body is read unless it passes the access check', () => {
+  const admit = createInspectorAdmission({ secret: SECRET, uiHost: '127.0.0.1', uiPort: UI_PORT });
+  const body: HeaderPair = ['Content-Length', String(30 * 1024 * 1024)];
+  const chunked: HeaderPair = ['Transfer-Encoding', 'chunked'];
+  const cases: Array<[name: string, headers: HeaderPair[], expected: number | null]> = [
+    ['a body without the cookie: 401', [['Host', HOST], ['Origin', ORIGIN], body], 401],
+    ['a chunked body without the cookie: 401', [['Host', HOST], ['Origin', ORIGIN], chunked], 401],
+    ['a body with a foreign Host: 403', [['Host', 'evil.example:80'], COOKIE, ['Origin', ORIGIN], body], 403],
+    ['a body with a foreign Origin: 403', [['Host', HOST], COOKIE, ['Origin', 'http://evil.example'], body], 403],
+    ['a body with the cookie and our Origin: admitted', [['Host', HOST], COOKIE, ['Origin', ORIGIN], body], null],
+    ['no body: left to the site (which checks it the same way)', [['Host', HOST]], null],
+  ];
+  for (const [name, headers, expected] of cases) {
+    const res = admit(fakeRequest('POST', UI_PATHS.response, headers, ''));
+    assert.equal(res === null ? null : res.status, expected, name);
+    if (res) assert.equal(header(res, 'Content-Security-Policy'), INSPECTOR_CSP, `${name}: security headers`);
+  }
 });

@@ -19,7 +19,7 @@
  */
 import { EVENTS_AFTER_PARAM, RECORDS_CONTENT_TYPE, UI_PATHS } from '../../common/browser-protocol';
 import type { CommandResult, InspectorInit } from '../../common/inspector-api';
-import type { HandlerRequest, HandlerResult, RequestHandler, StreamedResponse, WholeResponse } from '../../server/http-handler';
+import type { HandlerRequest, HandlerResult, RequestAdmission, RequestHandler, StreamedResponse, WholeResponse } from '../../server/http-handler';
 import { createRouter, json, plainText } from '../../server/router';
 import { staticFiles } from '../../server/static-files';
 import { checkAccess, type OpenTicket } from './access';
@@ -74,7 +74,7 @@ function withSecurityHeaders(headers: ReadonlyArray<readonly [string, string]> |
   return out;
 }
 
-function secured(result: HandlerResult): HandlerResult {
+function secured<T extends HandlerResult>(result: T): T {
   return { ...result, headers: withSecurityHeaders(result.headers) };
 }
 
@@ -140,6 +140,32 @@ function command(run: (input: unknown) => CommandResult | Promise<CommandResult>
   };
 }
 
+/** The answer to a request checkAccess refused. */
+function refusal(status: 401 | 403, reason: string): WholeResponse {
+  const answer = plainText(status, `${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${reason}\n`);
+  // RFC 9110 §15.5.2: a 401 carries a challenge. The secret is a cookie, which no standard scheme names;
+  // browsers ignore an unknown scheme (no password dialog), and the body says what to do.
+  const headers = status === 401 ? [...answer.headers!, ['WWW-Authenticate', 'Cookie realm="sockeye inspector"'] as const] : answer.headers;
+  return secured({ ...answer, headers });
+}
+
+/**
+ * The UI listener's admission check (ListenAddress.admit): a request that
+ * carries a body is checked at its head, so one without the secret is refused
+ * before the engine reads up to UI_MAX_BODY_BYTES of it. Requests without a
+ * body are left to the site (the same check, and the open ticket is only
+ * ever spent there).
+ */
+export function createInspectorAdmission(opts: Pick<InspectorSiteOptions, 'secret' | 'uiHost' | 'uiPort'>): RequestAdmission {
+  const ctx = { secret: opts.secret, uiHost: opts.uiHost, uiPort: opts.uiPort, ticket: null };
+  return (req) => {
+    const hasBody = req.header('content-length') !== null || req.header('transfer-encoding') !== null;
+    if (!hasBody) return null;
+    const access = checkAccess(req, ctx);
+    return access.kind === 'refuse' ? refusal(access.status, access.reason) : null;
+  };
+}
+
 /**
  * The UI listener's handler. Synchronous and quick, as handlers must be:
  * static files are read synchronously (small built files, cached).
@@ -172,13 +198,8 @@ export function createInspectorSite(opts: InspectorSiteOptions): RequestHandler 
   return (req) => {
     const access = checkAccess(req, ctx);
     switch (access.kind) {
-      case 'refuse': {
-        const answer = plainText(access.status, `${access.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${access.reason}\n`);
-        // RFC 9110 §15.5.2: a 401 carries a challenge. The secret is a cookie, which no standard scheme names;
-        // browsers ignore an unknown scheme (no password dialog), and the body says what to do.
-        const headers = access.status === 401 ? [...answer.headers!, ['WWW-Authenticate', 'Cookie realm="sockeye inspector"'] as const] : answer.headers;
-        return secured({ ...answer, headers });
-      }
+      case 'refuse':
+        return refusal(access.status, access.reason);
       case 'allow-and-set-cookie':
         // RFC 9110 §15.4.4: 303 makes the browser GET the Location, here the same page without the secret.
         return secured({

@@ -258,6 +258,29 @@ test('serve --ui: access control, the cookie hand-off, the page and the API', { 
   assert.equal(s.p.stderr(), '');
 });
 
+test('serve --ui: a request with a body and no secret is refused at its head, before any of the body is read', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const s = await startUi();
+  try {
+    // 30 MiB announced, none sent: the 401 must come anyway (the engine never waits for, or holds, the body).
+    const head = `POST ${UI_PATHS.response} HTTP/1.1\r\nHost: ${s.host}\r\nOrigin: ${s.origin}\r\nContent-Type: application/json\r\nContent-Length: ${30 * 1024 * 1024}\r\n\r\n`;
+    const { response, socket } = await exchange(s.uiPort, head, { untilResponse: true });
+    socket.destroy();
+    const text = response.toString('latin1');
+    assert.match(text, /^HTTP\/1\.1 401 /);
+    assert.match(text, /\r\nConnection: close\r\n/i);
+    // With the cookie the same head is admitted: the server waits for the body instead of answering.
+    const admitted = connect({ host: '127.0.0.1', port: s.uiPort });
+    const got: Buffer[] = [];
+    admitted.on('data', (d: Buffer) => got.push(d));
+    admitted.write(head.replace('\r\n\r\n', `\r\nCookie: ${s.cookie}\r\n\r\n`));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(Buffer.concat(got).length, 0, 'no answer before the body');
+    admitted.destroy();
+  } finally {
+    await stop(s);
+  }
+});
+
 test('serve --ui: records on the event stream, replay after ?after=, the secret never leaks', { timeout: TEST_TIMEOUT_MS }, async () => {
   const s = await startUi();
   try {

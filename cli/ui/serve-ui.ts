@@ -20,12 +20,12 @@ import type { CommandResult, EngineStatus, InspectorInit } from '../../common/in
 import type { RecordBatch } from '../../common/record-batch';
 import { callbackSink } from '../../server/capture-sink';
 import { Engine } from '../../server/engine';
-import type { RequestHandler } from '../../server/http-handler';
+import type { RequestAdmission, RequestHandler } from '../../server/http-handler';
 import { plainText } from '../../server/router';
 import { CliError, EXIT_RUNTIME } from '../cli-error';
 import { formatHostPort } from '../format';
 import { createUiSecret, isLoopbackHost, isOpenTicketValue, openTicket } from './access';
-import { createInspectorSite } from './inspector-site';
+import { createInspectorAdmission, createInspectorSite } from './inspector-site';
 import { RecordFeed } from './record-feed';
 
 /**
@@ -186,6 +186,7 @@ export class Inspector {
     // The site needs the UI listener's actual port (for Host checks and the cookie name), known only once
     // it is open; requests are handled on later turns of the event loop, so the site is in place by then.
     let site: RequestHandler | null = null;
+    let admission: RequestAdmission | null = null;
     let ui: Engine;
     try {
       ui = Engine.start({
@@ -193,6 +194,7 @@ export class Inspector {
           host: options.uiHost,
           port: options.uiPort,
           handler: (req) => (site ? site(req) : plainText(503, 'starting\n')),
+          admit: (req) => (admission ? admission(req) : plainText(503, 'starting\n')),
           maxBodyBytes: UI_MAX_BODY_BYTES,
         }],
         sink: callbackSink(() => {}),
@@ -203,6 +205,7 @@ export class Inspector {
       throw err;
     }
     const inspector = new Inspector(ui, feed, options.capture, options.response, options.host, secret);
+    admission = createInspectorAdmission({ secret, uiHost: ui.listeners[0]!.address, uiPort: ui.listeners[0]!.port });
     site = createInspectorSite({
       rendererRoot: root,
       secret,
