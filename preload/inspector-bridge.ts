@@ -12,9 +12,10 @@
  * copies (one copy per batch, not per record).
  */
 import { formatFieldErrors } from '../common/canned-response';
-import type { CommandResult, EngineStatus, InspectorAction, InspectorApi, InspectorInit, Unsubscribe } from '../common/inspector-api';
+import type { CommandResult, EngineStatus, InspectorAction, InspectorApi, InspectorInit } from '../common/inspector-api';
 import { IPC_EVENT, IPC_INVOKE, isEngineStatus, isInspectorAction, type IpcReply } from '../common/ipc-channels';
 import { isRecordBatch, type RecordBatch } from '../common/record-batch';
+import { notifyAll, PendingListeners, subscribe } from '../common/listeners';
 
 /** The DOM MessagePort as far as this module uses it. */
 export interface RecordsPort {
@@ -25,22 +26,6 @@ export interface RecordsPort {
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   on(channel: string, listener: (event: { ports?: readonly RecordsPort[] }, ...args: unknown[]) => void): unknown;
-}
-
-/** A listener that throws must not stop the others (nor the port's message loop). */
-function notifyAll<T>(listeners: Set<(value: T) => void>, value: T, report: (line: string) => void): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch (err) {
-      report(`listener failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-function subscribe<T>(listeners: Set<T>, listener: T): Unsubscribe {
-  listeners.add(listener);
-  return () => void listeners.delete(listener);
 }
 
 /** Turn a main reply into a CommandResult (refusals keep every field error). */
@@ -58,31 +43,14 @@ function valueOrThrow<T>(reply: unknown, what: string): T {
   throw new Error(`${what} refused: ${formatFieldErrors(errors)}`);
 }
 
-/**
- * Batches that arrive before the page has subscribed (the engine replays what
- * it queued at start as soon as the port is attached) are kept for the first
- * listener, up to this many; past it the oldest go and the loss is reported.
- */
-export const MAX_PENDING_BATCHES = 1024;
+// Batches that arrive before the page has subscribed (the engine replays what it queued at start as
+// soon as the port is attached) are kept for the first listener (common/listeners.ts PendingListeners).
+export { MAX_PENDING_BATCHES } from '../common/listeners';
 
 export function createInspectorApi(ipc: IpcRendererLike, report: (line: string) => void = (l) => console.error(`sockeye preload: ${l}`)): InspectorApi {
-  const recordListeners = new Set<(batch: RecordBatch) => void>();
+  const records = new PendingListeners<RecordBatch>(report);
   const statusListeners = new Set<(status: EngineStatus) => void>();
   const actionListeners = new Set<(action: InspectorAction) => void>();
-  const pending: RecordBatch[] = [];
-  let pendingDropped = 0;
-
-  const deliver = (batch: RecordBatch): void => {
-    if (recordListeners.size > 0) {
-      notifyAll(recordListeners, batch, report);
-      return;
-    }
-    if (pending.length === MAX_PENDING_BATCHES) {
-      pending.shift();
-      pendingDropped++;
-    }
-    pending.push(batch);
-  };
 
   ipc.on(IPC_EVENT.enginePort, (event) => {
     const next = event.ports?.[0];
@@ -93,18 +61,11 @@ export function createInspectorApi(ipc: IpcRendererLike, report: (line: string) 
     next.onmessage = ({ data }) => {
       const message = data as { type?: unknown; batch?: unknown } | null;
       if (message?.type !== 'records') return;
-      if (isRecordBatch(message.batch)) deliver(message.batch);
+      if (isRecordBatch(message.batch)) records.deliver(message.batch);
       else report('a records message without a valid batch was dropped');
     };
   });
 
-  const onRecords = (listener: (batch: RecordBatch) => void): Unsubscribe => {
-    const unsubscribe = subscribe(recordListeners, listener);
-    if (pendingDropped > 0) report(`${pendingDropped} record batch(es) arrived before the page subscribed and were dropped`);
-    pendingDropped = 0;
-    for (const batch of pending.splice(0)) notifyAll(recordListeners, batch, report);
-    return unsubscribe;
-  };
   ipc.on(IPC_EVENT.status, (_event, status) => {
     if (isEngineStatus(status)) notifyAll(statusListeners, status, report);
   });
@@ -115,7 +76,7 @@ export function createInspectorApi(ipc: IpcRendererLike, report: (line: string) 
   // A plain object of functions: contextBridge drops prototypes, so no class instance here.
   return {
     init: async () => valueOrThrow<InspectorInit>(await ipc.invoke(IPC_INVOKE.init), 'init'),
-    onRecords,
+    onRecords: (listener) => records.subscribe(listener),
     onStatus: (listener) => subscribe(statusListeners, listener),
     onAction: (listener) => subscribe(actionListeners, listener),
     setResponse: async (response) => commandResult(await ipc.invoke(IPC_INVOKE.setResponse, response)),

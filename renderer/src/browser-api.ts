@@ -22,13 +22,11 @@ import { DEFAULT_LISTEN, type ListenSettings } from '../../common/app-settings';
 import { isEngineStatus } from '../../common/ipc-channels';
 import { decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, type Frame } from '../../common/browser-protocol';
 import type { RecordBatch } from '../../common/record-batch';
+import { notifyAll, PendingListeners, subscribe } from '../../common/listeners';
 
-/**
- * Batches that arrive before the page has subscribed to records are kept for
- * the first listener, up to this many; past it the oldest go and the loss is
- * reported (as preload/inspector-bridge.ts does).
- */
-export const MAX_PENDING_BATCHES = 1024;
+// Batches that arrive before the page has subscribed to records are kept for the first listener
+// (common/listeners.ts PendingListeners), as in the desktop preload.
+export { MAX_PENDING_BATCHES } from '../../common/listeners';
 /** How much of an error answer's body goes into a message (a proxy's HTML error page can be long). */
 export const MAX_ERROR_BODY_CHARS = 300;
 /** The first reconnection delay after the event stream drops or cannot be opened. */
@@ -46,22 +44,6 @@ export interface BrowserApiDeps {
   clipboard?: { writeText(text: string): Promise<void> } | null;
   /** Where problems that have no caller to reject go (console.error by default). */
   report?: (line: string) => void;
-}
-
-/** A listener that throws must not stop the others (nor the event stream). */
-function notifyAll<T>(listeners: Set<(value: T) => void>, value: T, report: (line: string) => void): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch (err) {
-      report(`listener failed: ${errorText(err)}`);
-    }
-  }
-}
-
-function subscribe<T>(listeners: Set<T>, listener: T): Unsubscribe {
-  listeners.add(listener);
-  return () => void listeners.delete(listener);
 }
 
 function errorText(err: unknown): string {
@@ -108,10 +90,8 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
   const clipboard = 'clipboard' in deps ? deps.clipboard : (globalThis as { navigator?: { clipboard?: BrowserApiDeps['clipboard'] } }).navigator?.clipboard;
   const report = deps.report ?? ((line: string) => console.error(`sockeye: ${line}`));
 
-  const recordListeners = new Set<(batch: RecordBatch) => void>();
+  const records = new PendingListeners<RecordBatch>(report);
   const statusListeners = new Set<(status: EngineStatus) => void>();
-  const pending: RecordBatch[] = [];
-  let pendingDropped = 0;
   /** The listen address of the latest status or init, for the status reported when the stream is lost. */
   let lastListen: ListenSettings | null = null;
   let connected = false;
@@ -122,18 +102,6 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
   /** Set once the stream is refused for good; handed to status listeners that subscribe later. */
   let lostStatus: EngineStatus | null = null;
 
-  const deliver = (batch: RecordBatch): void => {
-    if (recordListeners.size > 0) {
-      notifyAll(recordListeners, batch, report);
-      return;
-    }
-    if (pending.length === MAX_PENDING_BATCHES) {
-      pending.shift();
-      pendingDropped++;
-    }
-    pending.push(batch);
-  };
-
   const onRecordsFrame = (frame: Frame): void => {
     // Past this batch even if it is skipped: a reconnect must not fetch it again.
     lastSeq = frame.seq;
@@ -143,7 +111,7 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
       report(`a records frame was skipped: batch ${frame.seq} is not a valid record batch (${frame.payload.length} bytes)`);
       return;
     }
-    deliver(batch);
+    records.deliver(batch);
   };
 
   const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -253,11 +221,8 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
   };
 
   const onRecords = (listener: (batch: RecordBatch) => void): Unsubscribe => {
-    const unsubscribe = subscribe(recordListeners, listener);
+    const unsubscribe = records.subscribe(listener);
     connect();
-    if (pendingDropped > 0) report(`${pendingDropped} record batch(es) arrived before the page subscribed and were dropped`);
-    pendingDropped = 0;
-    for (const batch of pending.splice(0)) notifyAll(recordListeners, batch, report);
     return unsubscribe;
   };
 
