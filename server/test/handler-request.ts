@@ -2,20 +2,26 @@
 import type { HeaderPair } from '../../common/capture-record';
 import type { HandlerRequest, HandlerResult, WholeResponse } from '../http-handler';
 
+/** A Host field is added when `headers` has none (every HTTP/1.1 request has one). A string body is latin1. */
 export function fakeRequest(method: string, target: string, headers: HeaderPair[] = [], body: Buffer | string = ''): HandlerRequest {
-  const q = target.indexOf('?');
   const withHost: HeaderPair[] = headers.some(([n]) => n.toLowerCase() === 'host') ? headers : [['Host', 'localhost'], ...headers];
-  const named = (name: string): HeaderPair[] => withHost.filter(([n]) => n.toLowerCase() === name.toLowerCase());
+  return handlerRequestOf(method, target, withHost, typeof body === 'string' ? Buffer.from(body, 'latin1') : body, 8080);
+}
+
+/** The HandlerRequest for exactly these header fields and body, on a listener at 127.0.0.1:listenerPort. */
+export function handlerRequestOf(method: string, target: string, headers: HeaderPair[], body: Buffer, listenerPort: number): HandlerRequest {
+  const q = target.indexOf('?');
+  const named = (name: string): HeaderPair[] => headers.filter(([n]) => n.toLowerCase() === name.toLowerCase());
   return {
     method,
     target,
     path: q < 0 ? target : target.slice(0, q),
     query: q < 0 ? '' : target.slice(q + 1),
     version: 11,
-    headers: withHost,
-    body: typeof body === 'string' ? Buffer.from(body, 'latin1') : body,
+    headers,
+    body,
     peer: { family: 'IPv4', address: '127.0.0.1', port: 40000 },
-    listener: { family: 'IPv4', address: '127.0.0.1', port: 8080 },
+    listener: { family: 'IPv4', address: '127.0.0.1', port: listenerPort },
     header: (name) => named(name)[0]?.[1] ?? null,
     headerCount: (name) => named(name).length,
   };

@@ -5,32 +5,15 @@
  */
 import type { HeaderPair } from '../../../common/capture-record';
 import type { HandlerRequest, ResponseStream, StreamCloseReason } from '../../../server/http-handler';
+import { handlerRequestOf } from '../../../server/test/handler-request';
 
 export const UI_PORT = 43210;
 export const HOST = `127.0.0.1:${UI_PORT}`;
 export const ORIGIN = `http://${HOST}`;
 
+/** A request to the UI listener with exactly these fields (no Host is added: access tests need requests without one). */
 export function fakeRequest(method: string, target: string, headers: HeaderPair[] = [['Host', HOST]], body: Buffer | string = ''): HandlerRequest {
-  const q = target.indexOf('?');
-  const lower = (n: string): string => n.toLowerCase();
-  return {
-    method,
-    target,
-    path: q < 0 ? target : target.slice(0, q),
-    query: q < 0 ? '' : target.slice(q + 1),
-    version: 11,
-    headers,
-    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-    peer: { family: 'IPv4', address: '127.0.0.1', port: 50000 },
-    listener: { family: 'IPv4', address: '127.0.0.1', port: UI_PORT },
-    header(name) {
-      const found = headers.find(([n]) => lower(n) === lower(name));
-      return found ? found[1] : null;
-    },
-    headerCount(name) {
-      return headers.filter(([n]) => lower(n) === lower(name)).length;
-    },
-  };
+  return handlerRequestOf(method, target, headers, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, UI_PORT);
 }
 
 /** A ResponseStream that keeps everything written; `queued` sets queuedBytes as a slow client would. */
