@@ -8,20 +8,16 @@
  * HttpOnly cookie, no cross-site use).
  */
 import * as assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { UI_PATHS, uiCookieName } from '../common/browser-protocol';
 import type { CannedResponse } from '../common/canned-response';
 import { browserModeTest, collectPageErrors, type ServeUi } from './harness/serve-ui';
-import { exchange, HttpConnection, simpleGet, type HttpResponse } from './harness/http-client';
+import { exchange, simpleGet, type HttpResponse } from './harness/http-client';
 import { sendBurst } from './harness/load';
 import {
-  byTestId, chooseBodyViewer, openRequest, openTab, requestCount, rowByTarget, rows, shownHeaders, textOf, waitForCount, waitForText,
+  addResponseHeader, byTestId, checkMalformedListed, checkMarkupInert, checkRawView, checkRequestDetails, checkStatusOutOfRange,
+  requestBytes, requestCount, rowByTarget, rows, waitForCount, waitForText,
 } from './harness/app';
 import { waitFor } from './harness/wait';
-
-function requestBytes(method: string, target: string, headers: Array<[string, string]>, body: string): string {
-  return `${method} ${target} HTTP/1.1\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n${body}`;
-}
 
 /** Wait until the CLI printed one line for each of `requests` captured requests (after its two address lines). */
 async function waitForRequestLines(s: ServeUi, requests: number, timeoutMs = 10_000): Promise<void> {
@@ -31,93 +27,24 @@ async function waitForRequestLines(s: ServeUi, requests: number, timeoutMs = 10_
 // ---------------------------------------------------------------- (a), (f): one request, its details, the mode badge
 
 const BODY = 'hello from the browser-mode spec';
-/** Headers in a deliberate order and case, with a duplicate the UI must keep. */
-const HEADERS: Array<[string, string]> = [
-  ['Host', '127.0.0.1'],
-  ['X-B', 'second letter first'],
-  ['x-a', 'lower case name'],
-  ['X-Dup', '1'],
-  ['X-Dup', '2'],
-  ['Content-Type', 'text/plain'],
-  ['Content-Length', String(BODY.length)],
-];
-const TARGET = '/submit/form?x=1&y=two';
 
 browserModeTest('browser mode: a request appears with method, target, headers in wire order and case (duplicate kept) and body; the mode badge says browser', async (s) => {
   const badge = byTestId(s.page, 'app-mode');
   await badge.waitFor();
   assert.match((await badge.textContent()) ?? '', /browser/i, 'the app-mode badge names the browser mode');
 
-  const response = await exchange(s.capturePort, requestBytes('POST', TARGET, HEADERS, BODY));
-  assert.equal(response.status, 200);
-  const row = rowByTarget(s.page, TARGET);
-  await row.waitFor();
-  assert.equal(await byTestId(row, 'row-method').textContent(), 'POST');
-  assert.match((await byTestId(row, 'row-status').textContent()) ?? '', /200/);
-
-  await openRequest(s.page, TARGET);
-  assert.equal(await textOf(s.page, 'detail-method'), 'POST');
-  assert.equal(await textOf(s.page, 'detail-version'), 'HTTP/1.1');
-  assert.equal(await byTestId(s.page, 'detail-error').count(), 0, 'a good request shows no error');
-  await openTab(s.page, 'overview');
-  assert.equal(await byTestId(s.page, 'query-param-row').count(), 2, 'x=1 and y=two');
-  assert.deepEqual(await shownHeaders(s.page), HEADERS);
-  await chooseBodyViewer(s.page, 'text');
-  await waitForText(s.page, 'body-view', 'to hold the body', (t) => t.includes(BODY));
+  await checkRequestDetails(s.page, s.capturePort, BODY);
 
   // The CLI printed it too, after its two address lines.
   await waitForRequestLines(s, 1);
   assert.match(s.lines[2] ?? '', /POST\s+200\s.*\/submit\/form\?x=1&y=two/);
 });
 
-/** Bytes no text encoding shows as themselves: they must appear in the hex view. */
-const DISTINCT_BYTES = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x7f, 0x80, 0xff]);
-const isPrintable = (b: number): boolean => b >= 0x20 && b <= 0x7e;
-
-/** `shown` is the ASCII rendering of `bytes`, character for character (see renderer/README.md, raw-text). */
-function assertAsciiRendering(shown: string, bytes: Buffer): void {
-  assert.equal(shown.length, bytes.length, `raw-text has one character per byte: ${JSON.stringify(shown)}`);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    const ok = isPrintable(b) ? shown[i] === String.fromCharCode(b)
-      : shown[i] === '.' || ((b === 0x0d || b === 0x0a) && shown[i] === String.fromCharCode(b));
-    assert.ok(ok, `byte ${i} (0x${b.toString(16)}) shown as ${JSON.stringify(shown[i])} in ${JSON.stringify(shown)}`);
-  }
-}
-
 browserModeTest('browser mode: the raw view shows the exact bytes, text and a binary run (the records crossed the binary event stream intact)', async (s) => {
-  const textTarget = '/raw/text?q=1';
-  const textRequest = requestBytes('PUT', textTarget, [['Host', 'raw.test'], ['X-Case', 'MiXeD'], ['Content-Length', '11']], 'plain bytes');
-  await exchange(s.capturePort, textRequest);
-  await openRequest(s.page, textTarget);
-  await openTab(s.page, 'raw');
-  await byTestId(s.page, 'raw-view').waitFor();
-  const rawText = await waitForText(s.page, 'raw-text', 'to hold the request', (t) => t.includes('plain bytes'));
-  assertAsciiRendering(rawText, Buffer.from(textRequest, 'latin1'));
-
-  const binTarget = '/raw/binary';
-  const head = `POST ${binTarget} HTTP/1.1\r\nHost: raw.test\r\nContent-Type: application/octet-stream\r\nContent-Length: ${DISTINCT_BYTES.length}\r\n\r\n`;
-  const binRequest = Buffer.concat([Buffer.from(head, 'latin1'), DISTINCT_BYTES]);
-  await exchange(s.capturePort, binRequest);
-  await openRequest(s.page, binTarget);
-  await openTab(s.page, 'raw');
-  const hex = await waitForText(s.page, 'raw-hex', 'to show bytes', (t) => t.length > 0);
-  const compact = hex.toLowerCase().replace(/\s+/g, '');
-  assert.ok(compact.includes(DISTINCT_BYTES.toString('hex')), `raw-hex holds ${DISTINCT_BYTES.toString('hex')}: ${compact}`);
-  assert.ok(compact.startsWith('504f5354'), 'raw-hex starts from the request line ("POST")');
-  assertAsciiRendering((await textOf(s.page, 'raw-text')) ?? '', binRequest);
+  await checkRawView(s.page, s.capturePort);
 });
 
 // ---------------------------------------------------------------- (b): the response editor over POST /api/response
-
-async function addHeader(page: Page, name: string, value: string): Promise<void> {
-  const before = await byTestId(page, 'response-header-row').count();
-  await byTestId(page, 'response-add-header').click();
-  await waitFor('a new header row', async () => ((await byTestId(page, 'response-header-row').count()) === before + 1 ? true : undefined));
-  const row = byTestId(page, 'response-header-row').nth(before);
-  await byTestId(row, 'response-header-name').fill(name);
-  await byTestId(row, 'response-header-value').fill(value);
-}
 
 /** Send GETs until one is answered with `status` (an applied edit reaches the engine a moment after the page says so). */
 async function waitForAnswer(port: number, status: number, target: string): Promise<HttpResponse> {
@@ -135,7 +62,7 @@ browserModeTest('browser mode: editing the response changes what the next reques
 
   await byTestId(page, 'response-editor').waitFor();
   await byTestId(page, 'response-status').fill('201');
-  await addHeader(page, 'X-Edited', 'by the browser-mode spec');
+  await addResponseHeader(page, 'X-Edited', 'by the browser-mode spec');
   await byTestId(page, 'response-body').fill('created in browser mode');
   await waitForText(page, 'response-state', 'to say Applied', (t) => t.startsWith('Applied'));
 
@@ -145,14 +72,8 @@ browserModeTest('browser mode: editing the response changes what the next reques
   assert.equal(after.body.toString('utf8'), 'created in browser mode');
 
   // A status out of range: shown under its field, Not applied, and the engine keeps the last valid response.
-  await byTestId(page, 'response-status').fill('700');
-  const statusError = page.locator('[data-testid="response-field-error"][data-field="status"]');
-  await statusError.waitFor();
-  assert.ok(((await statusError.textContent()) ?? '').length > 0, 'the status error says something');
-  await waitForText(page, 'response-state', 'to say Not applied', (t) => t.startsWith('Not applied'));
+  await checkStatusOutOfRange(page, '201');
   // A header value with a control character, while the status is valid again.
-  await byTestId(page, 'response-status').fill('201');
-  await statusError.waitFor({ state: 'detached' });
   await byTestId(byTestId(page, 'response-header-row').last(), 'response-header-value').fill('bell\u0007here');
   const headerError = page.locator('[data-testid="response-field-error"][data-field^="headers"]');
   await headerError.first().waitFor();
@@ -169,32 +90,8 @@ browserModeTest('browser mode: editing the response changes what the next reques
 // ---------------------------------------------------------------- (c): malformed requests
 
 browserModeTest('browser mode: a malformed request is listed with its error code, and the client got 400', async (s) => {
-  const cases = [
-    { target: '/bad/te-and-cl', code: 'te-and-cl', bytes: 'POST /bad/te-and-cl HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n' },
-    { target: '/bad/space', code: 'whitespace-before-colon', bytes: 'GET /bad/space HTTP/1.1\r\nHost: x\r\nX-Bad : 1\r\n\r\n' },
-  ];
-  for (const c of cases) {
-    const conn = await HttpConnection.open(s.capturePort);
-    try {
-      await conn.write(c.bytes);
-      const [response] = await conn.responses(1);
-      assert.equal(response!.status, 400, `${c.code}: status`);
-      await conn.closedByServer();
-    } finally {
-      conn.close();
-    }
-    const row = rowByTarget(s.page, c.target);
-    await row.waitFor();
-    assert.equal(await row.getAttribute('data-error'), c.code);
-    await openRequest(s.page, c.target);
-    const error = await waitForText(s.page, 'detail-error', `to name ${c.code}`, (t) => t.includes(c.code));
-    assert.ok(error.includes(c.code));
-  }
-  await exchange(s.capturePort, 'GET /good HTTP/1.1\r\nHost: x\r\n\r\n');
-  const good = rowByTarget(s.page, '/good');
-  await good.waitFor();
-  assert.equal(await good.getAttribute('data-error'), null);
-  await waitForRequestLines(s, cases.length + 1);
+  const sent = await checkMalformedListed(s.page, s.capturePort);
+  await waitForRequestLines(s, sent);
   assert.ok(s.lines.slice(2).some((l) => l.includes('te-and-cl')), 'the CLI printed the malformed request with its code');
 });
 
@@ -226,42 +123,8 @@ browserModeTest('browser mode: 20,000 requests in a burst all appear (request-co
 
 // ---------------------------------------------------------------- (e): captured markup stays text
 
-const XSS_IMG = '<img src=x onerror="window.__xss=1">';
-const XSS_SCRIPT = '<script>window.__xss=2</script>';
-const XSS_TARGET = '/<img/src=x/onerror=window.__xss=3>';
-const XSS_HEADER = '<img src=x onerror="window.__xss=4">';
-/** Not a timing assertion: only a pause so that a late onerror would have run. */
-const DEFERRED_HANDLER_GRACE_MS = 500;
-
 browserModeTest('browser mode: captured markup in the body, a header and the target stays inert text', async (s) => {
-  const body = `${XSS_IMG}\n${XSS_SCRIPT}`;
-  const request = requestBytes('POST', XSS_TARGET, [
-    ['Host', 'x'], ['X-Inject', XSS_HEADER], ['Content-Type', 'text/html'], ['Content-Length', String(Buffer.byteLength(body))],
-  ], body);
-  assert.equal((await exchange(s.capturePort, request)).status, 200);
-  await openRequest(s.page, XSS_TARGET);
-
-  const checkInert = async (where: string): Promise<void> => {
-    const state = await s.page.evaluate(() => ({
-      xss: (window as unknown as { __xss?: unknown }).__xss,
-      injectedImages: document.querySelectorAll('img[src="x"]').length,
-      injectedScripts: [...document.querySelectorAll('script')].filter((el) => el.textContent?.includes('__xss')).length,
-    }));
-    assert.deepEqual(state, { xss: undefined, injectedImages: 0, injectedScripts: 0 }, `inert in ${where}`);
-  };
-  await checkInert('the list and overview');
-  await chooseBodyViewer(s.page, 'text');
-  const shown = await waitForText(s.page, 'body-view', 'to show the markup as text', (t) => t.includes(XSS_SCRIPT));
-  assert.ok(shown.includes(XSS_IMG));
-  await checkInert('the body view');
-  await openTab(s.page, 'raw');
-  await waitForText(s.page, 'raw-text', 'to show the markup as text', (t) => t.includes(XSS_IMG) && t.includes(XSS_TARGET));
-  await checkInert('the raw view');
-  const headers = await shownHeaders(s.page);
-  assert.deepEqual(headers.find(([n]) => n === 'X-Inject'), ['X-Inject', XSS_HEADER]);
-  await checkInert('the headers view');
-  await s.page.waitForTimeout(DEFERRED_HANDLER_GRACE_MS);
-  await checkInert('the end');
+  await checkMarkupInert(s.page, s.capturePort);
 });
 
 // ---------------------------------------------------------------- (g): a reload replays the history
