@@ -8,6 +8,16 @@ import type { RequestHead } from './http/parse-types';
 import type { ChunkedDecoder } from './http/chunked-decoder';
 import type { RequestAdmission, RequestHandler, StreamCloseReason } from './http-handler';
 
+/** How a listener treats its connections' requests (set per listener in engine.ts, shared by its connections). */
+export interface ListenerPolicy {
+  /** Set for a handler listener: requests are served by it and never captured. */
+  readonly handler: RequestHandler | null;
+  readonly admit: RequestAdmission | null;
+  /** Body limits (413 past maxBodyBytes; bytes kept per record or handed to the handler). */
+  readonly maxBodyBytes: number;
+  readonly captureBodyBytes: number;
+}
+
 /** The engine's side of an open streamed response (engine.ts EngineStream). */
 export interface OpenStream {
   /** Close the stream's listeners with `reason` (the connection is closing). */
@@ -75,12 +85,6 @@ export class Connection {
    */
   parsePaused = false;
 
-  /** Set for connections of a handler listener: requests are served by it and never captured. */
-  handler: RequestHandler | null = null;
-  admit: RequestAdmission | null = null;
-  /** Body limits of this connection's listener (413 past maxBodyBytes; bytes kept per record). */
-  maxBodyBytes = 0;
-  captureBodyBytes = 0;
   /** A streamed response is open: no further request is read; the connection closes when it ends. */
   stream: OpenStream | null = null;
   /** A write to the open stream scheduled a flush that has not run yet. */
@@ -92,6 +96,7 @@ export class Connection {
     readonly listener: SocketAddress,
     readonly peer: SocketAddress,
     readonly accepted: number,
+    readonly policy: ListenerPolicy,
   ) {
     this.lastActivity = accepted;
   }

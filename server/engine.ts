@@ -18,7 +18,7 @@
 import type { CaptureErrorCode, HeaderPair, SocketAddress } from '../common/capture-record';
 import { CAPTURE_ERROR_STATUS } from '../common/capture-record';
 import {
-  DEFAULT_CANNED_RESPONSE, formatFieldErrors, statusForbidsBody, validateCannedResponse, type CannedResponse, type Validated,
+  DEFAULT_CANNED_RESPONSE, formatFieldErrors, validateCannedResponse, type CannedResponse, type Validated,
 } from '../common/canned-response';
 import type { RecordParts } from '../common/record-batch';
 import type { EngineStats } from '../common/wire-messages';
@@ -33,15 +33,15 @@ import { parseRequestHead } from './http/request-parser';
 import { ChunkedDecoder } from './http/chunked-decoder';
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, type HeadSketch, type RequestHead } from './http/parse-types';
 import {
-  buildHandlerHead, encodeChunk, DEFAULT_HANDLER_MAX_BODY_BYTES, LAST_CHUNK, MAX_STREAM_QUEUE_BYTES,
-  type HandlerResult, type RequestAdmission, type RequestHandler, type ResponseStream, type StreamCloseReason, type WholeResponse,
+  buildHandlerHead, buildWholeResponse, encodeChunk, DEFAULT_HANDLER_MAX_BODY_BYTES, LAST_CHUNK, MAX_STREAM_QUEUE_BYTES,
+  type HandlerResult, type RequestAdmission, type RequestHandler, type ResponseStream, type StreamCloseReason,
 } from './http-handler';
 import { makeHandlerRequest } from './handler-request';
 import { buildErrorResponse, httpDate, buildResponseVariants, CONTINUE_100, type ResponseVariants } from './response-bytes';
 import { CaptureBatcher, DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_RECORDS } from './capture-batcher';
 import type { CaptureSink } from './capture-sink';
 import {
-  Connection, MIN_BUFFER_BYTES, type OpenStream, appendPending, bodyReceived, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
+  Connection, MIN_BUFFER_BYTES, type ListenerPolicy, type OpenStream, appendPending, bodyReceived, captureBody, captureRaw, hasPartialHead, onlyLineEnds, type InFlightRequest,
 } from './connection';
 import {
   DEFAULT_BODY_TIMEOUT_MS, DEFAULT_CAPTURE_BODY_BYTES, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES,
@@ -112,10 +112,7 @@ export class EngineConfigError extends Error {
 interface Listener {
   fd: number;
   address: SocketAddress;
-  handler: RequestHandler | null;
-  admit: RequestAdmission | null;
-  maxBodyBytes: number;
-  captureBodyBytes: number;
+  policy: ListenerPolicy;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -234,10 +231,11 @@ export class Engine {
         opened.push(fd);
         const address = getsockname(fd);
         listeners.push(address);
-        this.listenerByFd.set(fd, handler
+        const policy: ListenerPolicy = handler
           // A handler needs the whole body, so a handler listener keeps all it accepts.
-          ? { fd, address, handler, admit: admit ?? null, maxBodyBytes: handlerMaxBody, captureBodyBytes: handlerMaxBody }
-          : { fd, address, handler: null, admit: null, maxBodyBytes: this.maxBodyBytes, captureBodyBytes: this.captureBodyBytes });
+          ? { handler, admit: admit ?? null, maxBodyBytes: handlerMaxBody, captureBodyBytes: handlerMaxBody }
+          : { handler: null, admit: null, maxBodyBytes: this.maxBodyBytes, captureBodyBytes: this.captureBodyBytes };
+        this.listenerByFd.set(fd, { fd, address, policy });
         epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN);
       }
       this.listeners = listeners;
@@ -372,11 +370,7 @@ export class Engine {
       }
       if (fd === null) return;
       const peer = decodeSockaddr(this.peerBuffer);
-      const c = new Connection(fd, this.nextConnectionId++, l.address, peer, t);
-      c.handler = l.handler;
-      c.admit = l.admit;
-      c.maxBodyBytes = l.maxBodyBytes;
-      c.captureBodyBytes = l.captureBodyBytes;
+      const c = new Connection(fd, this.nextConnectionId++, l.address, peer, t, l.policy);
       this.counters.connectionsAccepted++;
       this.connections.set(fd, c);
       try {
@@ -546,7 +540,7 @@ export class Engine {
 
   /** A head is complete: answer it now if its body is here too, else keep reading the body. Returns the next position. */
   private startRequest(c: Connection, head: RequestHead, buf: Buffer, pos: number, end: number, t: number): number {
-    if (c.admit && this.refuseAtHead(c, c.admit, head, buf, pos, t)) return end;
+    if (c.policy.admit && this.refuseAtHead(c, c.policy.admit, head, buf, pos, t)) return end;
     const bodyStart = pos + head.headLength;
     const framing = head.framing;
     if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
@@ -555,8 +549,8 @@ export class Engine {
     }
     if (framing.kind === 'length') {
       const length = framing.length;
-      if (length > c.maxBodyBytes) {
-        this.rejectRequest(c, buf, pos, end, head, 'body-too-large', `Content-Length ${length} is over the ${c.maxBodyBytes}-byte limit`, t);
+      if (length > c.policy.maxBodyBytes) {
+        this.rejectRequest(c, buf, pos, end, head, 'body-too-large', `Content-Length ${length} is over the ${c.policy.maxBodyBytes}-byte limit`, t);
         return end;
       }
       if (end - bodyStart >= length) {
@@ -567,7 +561,7 @@ export class Engine {
     }
     const req: InFlightRequest = {
       head,
-      raw: Buffer.allocUnsafe(head.headLength + Math.min(c.captureBodyBytes, INITIAL_BODY_CAPTURE_BYTES)),
+      raw: Buffer.allocUnsafe(head.headLength + Math.min(c.policy.captureBodyBytes, INITIAL_BODY_CAPTURE_BYTES)),
       rawKept: 0,
       rawLength: 0,
       remaining: framing.kind === 'length' ? framing.length : 0,
@@ -577,7 +571,7 @@ export class Engine {
       firstByte: c.requestFirstByte,
       headComplete: t,
     };
-    captureRaw(req, c.captureBodyBytes, buf, pos, bodyStart);
+    captureRaw(req, c.policy.captureBodyBytes, buf, pos, bodyStart);
     c.request = req;
     // RFC 9110 §10.1.1: an HTTP/1.1 client waiting on 100-continue gets the interim answer before it sends the body.
     if (head.expectContinue && head.version === 11 && bodyStart === end) {
@@ -590,21 +584,21 @@ export class Engine {
   private continueBody(c: Connection, req: InFlightRequest, buf: Buffer, pos: number, end: number, t: number): number {
     if (req.decoder === null) {
       const take = Math.min(req.remaining, end - pos);
-      captureRaw(req, c.captureBodyBytes, buf, pos, pos + take);
+      captureRaw(req, c.policy.captureBodyBytes, buf, pos, pos + take);
       req.remaining -= take;
       if (req.remaining === 0) this.finishInFlight(c, req, t, null);
       return pos + take;
     }
-    const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, c.captureBodyBytes, data, from, to));
-    captureRaw(req, c.captureBodyBytes, buf, pos, pos + result.consumed);
+    const result = req.decoder.feed(buf, pos, end, (data, from, to) => captureBody(req, c.policy.captureBodyBytes, data, from, to));
+    captureRaw(req, c.policy.captureBodyBytes, buf, pos, pos + result.consumed);
     if (result.kind === 'error') {
       c.request = null;
       this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, result.code, result.detail, t, req);
       return end;
     }
-    if (req.decoder.decodedLength > c.maxBodyBytes) {
+    if (req.decoder.decodedLength > c.policy.maxBodyBytes) {
       c.request = null;
-      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${c.maxBodyBytes}-byte limit`, t, req);
+      this.rejectRequest(c, req.raw, 0, req.rawKept, req.head, 'body-too-large', `chunked body is over the ${c.policy.maxBodyBytes}-byte limit`, t, req);
       return end;
     }
     if (result.kind === 'complete') this.finishInFlight(c, req, t, result.trailers);
@@ -630,10 +624,10 @@ export class Engine {
     bodyLength: number, body: Buffer | null, bodyKept: number, trailers: HeaderPair[] | null,
     firstByte: number, headComplete: number, t: number,
   ): void {
-    if (c.handler) {
+    if (c.policy.handler) {
       const whole = body === null ? raw.subarray(rawFrom + head.headLength, rawFrom + head.headLength + bodyLength) : body.subarray(0, bodyKept);
       // The request owns its body: raw may be the shared read buffer.
-      this.serveRequest(c, c.handler, head, raw, rawFrom, Buffer.from(whole), t);
+      this.serveRequest(c, c.policy.handler, head, raw, rawFrom, Buffer.from(whole), t);
       return;
     }
     const v = this.variants;
@@ -645,14 +639,14 @@ export class Engine {
     c.requestsSeen++;
     c.requestFirstByte = 0;
     this.counters.requests++;
-    const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + c.captureBodyBytes);
+    const capturedRawTo = Math.min(rawTo, rawFrom + head.headLength + c.policy.captureBodyBytes);
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
       raw, rawFrom, rawTo: capturedRawTo, rawLength,
       headLength: head.headLength,
       bodyInRaw: body === null,
       body, bodyFrom: 0,
-      bodyKept: body === null ? Math.min(bodyLength, c.captureBodyBytes, capturedRawTo - rawFrom - head.headLength) : bodyKept,
+      bodyKept: body === null ? Math.min(bodyLength, c.policy.captureBodyBytes, capturedRawTo - rawFrom - head.headLength) : bodyKept,
       bodyLength,
       status: v.status,
       error: null, errorDetail: null,
@@ -684,15 +678,8 @@ export class Engine {
         headBytes = buildHandlerHead(result.status, result.reason, result.headers, head.version === 11 ? 'chunked' : 'until-close', 'close', date);
       } else {
         const keepAlive = head.keepAlive;
-        const payload = result.body === undefined ? EMPTY : typeof result.body === 'string' ? Buffer.from(result.body, 'utf8') : result.body;
-        headBytes = buildHandlerHead(
-          result.status, result.reason, result.headers, payload.length,
-          keepAlive ? (head.version === 10 ? 'keep-alive' : null) : 'close', date,
-        );
-        this.queueOutput(c, headBytes);
-        // RFC 9110 §9.3.2: no content in an answer to HEAD, the head as for GET.
-        // RFC 9110 §6.4.1: a 204 or 304 has no content, whatever the handler returned.
-        if (!head.isHead && payload.length > 0 && !statusForbidsBody(result.status)) this.queueOutput(c, payload);
+        const connection = keepAlive ? (head.version === 10 ? 'keep-alive' : null) : 'close';
+        for (const b of buildWholeResponse(result, head.isHead, connection, date)) this.queueOutput(c, b);
         if (!keepAlive) this.closeAfterAnswer(c, false);
         return;
       }
@@ -721,14 +708,11 @@ export class Engine {
    * refused the request (answered, and closing: the body is never read).
    */
   private refuseAtHead(c: Connection, admit: RequestAdmission, head: RequestHead, buf: Buffer, pos: number, t: number): boolean {
-    let refusal: WholeResponse | null;
     let bytes: Buffer[];
     try {
-      refusal = admit(makeHandlerRequest(head, buf, pos, EMPTY, c.peer, c.listener));
+      const refusal = admit(makeHandlerRequest(head, buf, pos, EMPTY, c.peer, c.listener));
       if (refusal === null) return false;
-      const payload = refusal.body === undefined ? EMPTY : typeof refusal.body === 'string' ? Buffer.from(refusal.body, 'utf8') : refusal.body;
-      const headBytes = buildHandlerHead(refusal.status, refusal.reason, refusal.headers, payload.length, 'close', httpDate(t));
-      bytes = head.isHead || payload.length === 0 || statusForbidsBody(refusal.status) ? [headBytes] : [headBytes, payload];
+      bytes = buildWholeResponse(refusal, head.isHead, 'close', httpDate(t));
     } catch (err) {
       this.internalError(err);
       bytes = [buildErrorResponse(500, 'the request check failed', t, head.isHead)];
@@ -794,7 +778,7 @@ export class Engine {
     // RFC 9110 §9.3.2: even a refusal of HEAD carries no content.
     this.queueOutput(c, buildErrorResponse(status, detail, t, head?.isHead ?? false));
     c.requestsSeen++;
-    if (c.handler) {
+    if (c.policy.handler) {
       // Handler listeners are not captured traffic: answered, closed, never recorded.
       c.requestFirstByte = 0;
       this.closeAfterAnswer(c, true);
@@ -805,7 +789,7 @@ export class Engine {
     const headLength = head ? head.headLength : 0;
     // Bytes after a complete head are (a start of) its body; without a complete head there is no body.
     const bodied = headLength > 0;
-    const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + c.captureBodyBytes);
+    const rawTo = Math.min(end, pos + Math.max(headLength, this.headLimits.maxHeaderSectionBytes) + c.policy.captureBodyBytes);
     const chunkedBody = req?.decoder ? req.body : null;
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
@@ -830,13 +814,13 @@ export class Engine {
 
   /** Bytes after a request that closed the connection: one record, not answered. */
   private recordAfterClose(c: Connection, buf: Buffer, pos: number, end: number, t: number): void {
-    if (c.handler) return;
+    if (c.policy.handler) return;
     c.requestsSeen++;
     this.counters.requests++;
     this.counters.malformedRequests++;
     this.queueRecord(c, {
       id: this.nextRecordId++, connectionId: c.id, requestOnConnection: c.requestsSeen, listener: c.listener, peer: c.peer,
-      raw: buf, rawFrom: pos, rawTo: Math.min(end, pos + this.headLimits.maxHeaderSectionBytes + c.captureBodyBytes),
+      raw: buf, rawFrom: pos, rawTo: Math.min(end, pos + this.headLimits.maxHeaderSectionBytes + c.policy.captureBodyBytes),
       rawLength: end - pos, headLength: 0,
       bodyInRaw: true, body: null, bodyFrom: 0, bodyKept: 0, bodyLength: 0,
       status: null,
@@ -984,7 +968,7 @@ export class Engine {
     }
     // Requests held back by the output cap still become records of their own (answers never written).
     // A handler listener's are dropped: nobody could read their answers, and a handler must not act on them.
-    if (c.parsePaused && !c.handler) this.resumeParsing(c, t);
+    if (c.parsePaused && !c.policy.handler) this.resumeParsing(c, t);
     for (const a of c.awaiting) {
       if (a.outputEnd <= c.outTotalSent) a.parts.responseWritten = t;
       this.batcher.add(a.parts);
@@ -1006,7 +990,7 @@ export class Engine {
   /** A request cut off before it completed: record what arrived. Nothing is answered. */
   private recordAbandoned(c: Connection, t: number, error: CaptureErrorCode, detail: string): void {
     const req = c.request;
-    if (c.handler) {
+    if (c.policy.handler) {
       c.request = null;
       c.pendingLength = 0;
       return;

@@ -146,6 +146,21 @@ export function buildHandlerHead(
   return Buffer.from(`${head}\r\n`, 'latin1');
 }
 
+/**
+ * A whole answer as the bytes to send: its head (buildHandlerHead, which may
+ * throw HandlerResponseError) and, unless the request was HEAD (RFC 9110
+ * §9.3.2) or the status has no content (RFC 9110 §6.4.1: 204, 304), its body.
+ */
+export function buildWholeResponse(
+  res: WholeResponse, isHead: boolean, connection: 'close' | 'keep-alive' | null, date: string,
+): Buffer[] {
+  const payload = res.body === undefined ? EMPTY : typeof res.body === 'string' ? Buffer.from(res.body, 'utf8') : res.body;
+  const head = buildHandlerHead(res.status, res.reason, res.headers, payload.length, connection, date);
+  return isHead || payload.length === 0 || statusForbidsBody(res.status) ? [head] : [head, payload];
+}
+
+const EMPTY = Buffer.alloc(0);
+
 /** One chunk of the chunked transfer coding (RFC 9112 §7.1): size in hex, CRLF, data, CRLF. */
 export function encodeChunk(data: Buffer): Buffer {
   const size = Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1');
