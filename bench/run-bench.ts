@@ -27,10 +27,13 @@ import * as path from 'node:path';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch } from '../common/record-batch';
 import { isEngineEvent, type EngineCommand } from '../common/wire-messages';
 import { ENGINE_PROCESS_EXEC_ARGV } from '../common/engine-process';
+import { STDERR_TAIL, delay, hasExited, keepTail, stopChild, track } from './children';
+import { intEnv, runBenchMain } from './env-settings';
+import { errorText, int, table, tailNote } from './report';
+import { findWrk, runWrk, type WrkResult } from './wrk';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HOST = '127.0.0.1';
-const WRK_CANDIDATES = ['/usr/bin/wrk', 'wrk'];
 const C_SOURCE = path.join(ROOT, 'bench', 'reference', 'c-epoll-server.c');
 const C_BINARY = path.join(ROOT, 'bench', 'out', 'c-epoll-server');
 const NODE_SERVER = path.join(ROOT, 'build', 'bench', 'reference', 'node-http-server.js');
@@ -48,19 +51,12 @@ const DEFAULT_CONNECTIONS = 50;
 const MAX_CONNECTIONS = 10_000;
 /** A server must print/send its port within this time. */
 const START_TIMEOUT_MS = 15_000;
-/** Grace after a polite stop request, and again after SIGTERM, before SIGKILL. */
-const STOP_GRACE_MS = 5_000;
-const KILL_WAIT_MS = 2_000;
-/** wrk is killed when it runs this much longer than its -d. */
-const WRK_SLACK_MS = 20_000;
 const COMPILE_TIMEOUT_MS = 60_000;
 /** After wrk ends, wait until no batch arrived for SETTLE_QUIET_MS (at most SETTLE_TIMEOUT_MS). */
 const SETTLE_QUIET_MS = 300;
 const SETTLE_POLL_MS = 50;
 const SETTLE_TIMEOUT_MS = 15_000;
 const STATS_TIMEOUT_MS = 5_000;
-/** Bytes of a child's stderr kept for error reports. */
-const STDERR_TAIL = 4096;
 
 type ScenarioName = 'keep-alive' | 'close' | 'pipeline';
 type ServerName = 'c' | 'node' | 'engine';
@@ -91,106 +87,15 @@ const TARGETS: readonly Target[] = [
 
 // ---------------------------------------------------------------- children
 
-/** Every child this process started and that has not exited yet. */
-const liveChildren = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  child.once('error', () => {
-    if (child.pid === undefined) liveChildren.delete(child);
-  });
-  return child;
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function killPid(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-// Whatever happens, nothing started here outlives the runner.
-process.on('exit', () => {
-  for (const child of liveChildren) {
-    if (!hasExited(child)) killPid(child.pid, 'SIGKILL');
-  }
-});
+// Every child is tracked (./children): one still running when the runner exits is SIGKILLed.
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** The value of `promise`, or TIMED_OUT when it has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function exitOf(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** Stop a child by its pid: optional polite request, then SIGTERM, then SIGKILL, each bounded in time. */
-async function stopChild(child: ChildProcess, politely?: () => void): Promise<void> {
-  const exited = exitOf(child);
-  if (politely && !hasExited(child)) {
-    try {
-      politely();
-    } catch {
-      // The IPC channel may already be closed; fall through to signals.
-    }
-    if ((await within(exited, STOP_GRACE_MS)) !== TIMED_OUT) return;
-  }
-  if (hasExited(child)) return;
-  killPid(child.pid, 'SIGTERM');
-  if ((await within(exited, STOP_GRACE_MS)) !== TIMED_OUT) return;
-  killPid(child.pid, 'SIGKILL');
-  await within(exited, KILL_WAIT_MS);
-}
-
-function keepTail(child: ChildProcess): () => string {
-  let tail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-STDERR_TAIL);
-  });
-  return () => tail.trim();
-}
 
 // ---------------------------------------------------------------- options and tools
 
 const DECODE_MODES = ['list', 'full'] as const;
 /** How the consumer decodes each batch (see the 'message' handler); set from BENCH_DECODE by readOptions. */
 let DECODE_MODE: (typeof DECODE_MODES)[number] = 'list';
-
-function parseIntEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
 
 function parseListEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
   const raw = process.env[name];
@@ -207,9 +112,9 @@ function parseListEnv<T extends string>(name: string, allowed: readonly T[]): T[
 
 function readOptions(): Options {
   const options: Options = {
-    seconds: parseIntEnv('BENCH_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
-    rounds: parseIntEnv('BENCH_ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS),
-    connections: parseIntEnv('BENCH_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
+    seconds: intEnv('BENCH_SECONDS', DEFAULT_SECONDS, 1, MAX_SECONDS),
+    rounds: intEnv('BENCH_ROUNDS', DEFAULT_ROUNDS, 1, MAX_ROUNDS),
+    connections: intEnv('BENCH_CONNECTIONS', DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS),
     scenarios: parseListEnv('BENCH_ONLY', SCENARIOS),
     servers: parseListEnv('BENCH_SERVERS', SERVERS),
   };
@@ -219,18 +124,6 @@ function readOptions(): Options {
   if (options.scenarios.length === 0) throw new Error('BENCH_ONLY selects no scenario');
   if (options.servers.length === 0) throw new Error('BENCH_SERVERS selects no server');
   return options;
-}
-
-/** Path of a working wrk, or null. `wrk --version` exits 1 by design, so only a spawn error counts. */
-function findWrk(): { path: string; version: string } | null {
-  for (const candidate of WRK_CANDIDATES) {
-    const r = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-    if (r.error === undefined) {
-      const version = `${r.stdout}${r.stderr}`.split('\n')[0]?.trim() ?? '';
-      return { path: candidate, version };
-    }
-  }
-  return null;
 }
 
 function compileC(): void {
@@ -434,15 +327,6 @@ async function settle(tap: EngineTap): Promise<void> {
 
 // ---------------------------------------------------------------- wrk
 
-interface WrkResult {
-  requestsPerSec: number;
-  requests: number;
-  socketErrors: { connect: number; read: number; write: number; timeout: number };
-  non2xx: number;
-  p50: string;
-  p99: string;
-}
-
 function wrkArgs(scenario: ScenarioName, seconds: number, connections: number, port: number): string[] {
   const url = `http://${HOST}:${port}/`;
   const base = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
@@ -454,56 +338,6 @@ function wrkArgs(scenario: ScenarioName, seconds: number, connections: number, p
     case 'pipeline':
       return [...base, '-s', PIPELINE_SCRIPT, url, '--', String(PIPELINE_DEPTH)];
   }
-}
-
-function parseWrk(output: string): WrkResult | null {
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
-  const total = /(\d+) requests in [\d.]+\w+/.exec(output);
-  if (!rps || !total) return null;
-  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  const percentile = (p: string): string => new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(output)?.[1] ?? '-';
-  return {
-    requestsPerSec: Number(rps[1]),
-    requests: Number(total[1]),
-    socketErrors: {
-      connect: Number(errors?.[1] ?? 0),
-      read: Number(errors?.[2] ?? 0),
-      write: Number(errors?.[3] ?? 0),
-      timeout: Number(errors?.[4] ?? 0),
-    },
-    non2xx: Number(non2xx?.[1] ?? 0),
-    p50: percentile('50'),
-    p99: percentile('99'),
-  };
-}
-
-async function runWrk(wrk: string, args: string[], seconds: number): Promise<WrkResult> {
-  const child = track(spawn(wrk, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr?.on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-STDERR_TAIL); });
-  const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  const limit = seconds * 1000 + WRK_SLACK_MS;
-  const command = `wrk ${args.join(' ')}`;
-  let outcome: Awaited<typeof finished> | typeof TIMED_OUT = TIMED_OUT;
-  try {
-    outcome = await within(finished, limit);
-  } finally {
-    if (outcome === TIMED_OUT) await stopChild(child);
-  }
-  if (outcome === TIMED_OUT) throw new Error(`${command}: still running after ${limit} ms, killed`);
-  const { code, signal } = outcome;
-  if (code !== 0) throw new Error(`${command}: exit ${String(code ?? signal)}${tailNote(stderr || stdout)}`);
-  const parsed = parseWrk(stdout);
-  if (!parsed) throw new Error(`${command}: could not read its output:\n${stdout}${tailNote(stderr)}`);
-  return parsed;
 }
 
 // ---------------------------------------------------------------- one measurement
@@ -536,12 +370,12 @@ async function measure(scenario: ScenarioName, server: ServerName, options: Opti
   try {
     running = await startServer(server);
     row.info = running.info;
-    await runWrk(wrk, wrkArgs(scenario, WARMUP_SECONDS, options.connections, running.port), WARMUP_SECONDS);
+    await runWrk(wrk, wrkArgs(scenario, WARMUP_SECONDS, options.connections, running.port), WARMUP_SECONDS, ROOT);
     if (running.tap) {
       await settle(running.tap);
       recordsBefore = running.tap.records;
     }
-    row.wrk = await runWrk(wrk, wrkArgs(scenario, options.seconds, options.connections, running.port), options.seconds);
+    row.wrk = await runWrk(wrk, wrkArgs(scenario, options.seconds, options.connections, running.port), options.seconds, ROOT);
     if (running.tap) {
       await settle(running.tap);
       const recordsMeasured = running.tap.records - recordsBefore;
@@ -580,23 +414,6 @@ async function measure(scenario: ScenarioName, server: ServerName, options: Opti
 
 // ---------------------------------------------------------------- printing
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function tailNote(tail: string): string {
-  return tail ? `\n    stderr: ${tail.split('\n').slice(-8).join('\n    ')}` : '';
-}
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
 function find(rows: Row[], scenario: ScenarioName, server: ServerName): WrkResult | null {
   return rows.find((r) => r.scenario === scenario && r.server === server)?.wrk ?? null;
 }
@@ -628,6 +445,7 @@ function print(rows: Row[], options: Options): void {
       return [r.scenario, SERVER_LABEL[r.server], int(w.requestsPerSec), int(w.requests), ...latency,
         `${e.connect}/${e.read}/${e.write}/${e.timeout}`, int(w.non2xx)];
     }),
+    'numbers',
   ));
 
   if (options.servers.includes('engine')) {
@@ -640,6 +458,7 @@ function print(rows: Row[], options: Options): void {
         const vsC = ratioCell(engine, find(rows, s, 'c'));
         return [s, vsNode.text, targetCell(s, 'node', vsNode.value), vsC.text, targetCell(s, 'c', vsC.value)];
       }),
+      'numbers',
     ));
 
     const engineRows = rows.filter((r) => r.server === 'engine' && r.engine);
@@ -654,6 +473,7 @@ function print(rows: Row[], options: Options): void {
           return [r.scenario, int(responses), int(e.recordsMeasured), `${diff >= 0 ? '+' : ''}${int(diff)}`,
             int(e.recordsTotal), int(e.batchesTotal), int(e.notOk), int(e.decodeErrors)];
         }),
+        'numbers',
       ));
       out.push('  records >= responses is expected: requests answered after wrk stopped counting are still captured');
       out.push(`  (at most connections x depth = ${options.connections} x ${PIPELINE_DEPTH} for pipelining).`);
@@ -676,14 +496,7 @@ function print(rows: Row[], options: Options): void {
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = readOptions();
-  } catch (err) {
-    console.error(`bench: ${errorText(err)}`);
-    return 2;
-  }
+async function run(options: Options): Promise<number> {
   const wrk = findWrk();
   if (!wrk) {
     console.error('bench: wrk is not installed. Install it with:\n  sudo apt-get install wrk');
@@ -742,10 +555,4 @@ function medianRows(runs: Row[], options: Options): Row[] {
   return out;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('bench', readOptions, run);

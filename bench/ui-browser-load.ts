@@ -46,23 +46,20 @@ import { requestCount, waitForCount } from '../e2e/harness/app';
 import { sendPaced, type PacedResult } from '../e2e/harness/load';
 import { CHROMIUM } from '../e2e/harness/paths';
 import { browserModeCannotRunReason, startServeProcess, startServeUi, type ServeProcess, type ServeUi } from '../e2e/harness/serve-ui';
-import { installLongTaskObserver, readLongTasks, LONG_TASKS_KEY, type LongTask } from './ui-page-probes';
+import {
+  installLongTaskObserver, longTasksAfterFirstSecond, readLongTasks, startSampling, waitCaughtUp, HEAP_TARGET_BYTES, LONG_TASK_TARGET_MS, LONG_TASKS_KEY,
+} from './ui-page-probes';
+import { killPid } from './children';
 import { intEnv, runBenchMain } from './env-settings';
+import { errorText, int, mb, median, ok, table } from './report';
+import { findWrk, runWrk, wrkErrorsText, type WrkResult } from './wrk';
 
-const LONG_TASK_TARGET_MS = 100;
-const LONG_TASKS_IGNORED_FIRST_MS = 1000;
-const HEAP_TARGET_BYTES = 300 * 1024 * 1024;
 const THROUGHPUT_TARGET_RATIO = 0.9;
-const SAMPLE_EVERY_MS = 1000;
 /** After the last request, the page and the CLI get this long to show them all. */
 const SETTLE_TIMEOUT_MS = 60_000;
 /** After wrk, the page gets this long to catch up (informational in B). */
 const WRK_SETTLE_TIMEOUT_MS = 30_000;
 const WARMUP_SECONDS = 1;
-/** wrk is SIGKILLed when it runs this much longer than its -d. */
-const WRK_SLACK_MS = 20_000;
-const WRK_CANDIDATES = ['/usr/bin/wrk', 'wrk'];
-const MB = 1024 * 1024;
 /** B's plain Chromium: the flags a quiet headless root-run Chromium needs here, nothing that instruments the page. */
 const PLAIN_CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -124,23 +121,6 @@ function readOptions(): Options {
   };
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
-const ok = (met: boolean): string => (met ? 'yes' : 'NO');
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The page's used JS heap: CDP Performance.getMetrics, and performance.memory when the page has it; the larger. */
 async function heapUsed(page: Page, cdp: CDPSession): Promise<number> {
   const { metrics } = await cdp.send('Performance.getMetrics');
@@ -150,39 +130,6 @@ async function heapUsed(page: Page, cdp: CDPSession): Promise<number> {
 }
 
 // ---------------------------------------------------------------- (A) the browser UI keeps up
-
-interface Sampling {
-  heapMax: number;
-  trailMax: number;
-  samples: number;
-  errors: string[];
-}
-
-function sampleEverySecond(page: Page, cdp: CDPSession, sent: () => number): { stop(): Promise<Sampling> } {
-  const s: Sampling = { heapMax: 0, trailMax: 0, samples: 0, errors: [] };
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const sentNow = sent();
-      try {
-        const [heap, shown] = await Promise.all([heapUsed(page, cdp), requestCount(page)]);
-        s.heapMax = Math.max(s.heapMax, heap);
-        if (Number.isFinite(shown)) s.trailMax = Math.max(s.trailMax, sentNow - shown);
-        s.samples++;
-      } catch (err) {
-        s.errors.push(errorText(err));
-      }
-      await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return s;
-    },
-  };
-}
 
 async function partA(options: Options): Promise<boolean> {
   console.log(`\n(A) browser UI under load: ${int(options.rate)} req/s for ${options.seconds} s over ${options.connections} keep-alive connections ` +
@@ -201,7 +148,7 @@ async function partA(options: Options): Promise<boolean> {
     await cdp.send('Performance.enable');
     const loadStart = (await s.page.evaluate(readLongTasks, LONG_TASKS_KEY)).now;
     let sentSoFar = 0;
-    const sampling = sampleEverySecond(s.page, cdp, () => sentSoFar);
+    const sampling = startSampling(s.page, () => heapUsed(s.page, cdp), () => sentSoFar);
     let load: PacedResult;
     try {
       load = await sendPaced(s.capturePort, {
@@ -214,14 +161,7 @@ async function partA(options: Options): Promise<boolean> {
       return false;
     }
     sentSoFar = load.sent;
-    const sendEnded = Date.now();
-    let shownAll = true;
-    try {
-      await waitForCount(s.page, load.sent, SETTLE_TIMEOUT_MS);
-    } catch {
-      shownAll = false;
-    }
-    const catchUpMs = Date.now() - sendEnded;
+    const { shownAll, catchUpMs } = await waitCaughtUp(s.page, load.sent, SETTLE_TIMEOUT_MS);
     let printedAll = true;
     try {
       await s.serve.waitForLines(2 + load.sent, SETTLE_TIMEOUT_MS);
@@ -232,9 +172,7 @@ async function partA(options: Options): Promise<boolean> {
     const shown = await requestCount(s.page);
     const printed = s.serve.lineCount() - 2;
     const { tasks } = await s.page.evaluate(readLongTasks, LONG_TASKS_KEY);
-    const afterFirstSecond = tasks.filter((t: LongTask) => t.start >= loadStart + LONG_TASKS_IGNORED_FIRST_MS);
-    const over = afterFirstSecond.filter((t) => t.duration > LONG_TASK_TARGET_MS);
-    const maxTask = afterFirstSecond.reduce((m, t) => Math.max(m, t.duration), 0);
+    const { afterFirstSecond, over, maxTask } = longTasksAfterFirstSecond(tasks, loadStart);
     const rate = load.sent / (load.elapsedMs / 1000);
     const planned = options.rate * options.seconds;
 
@@ -249,7 +187,7 @@ async function partA(options: Options): Promise<boolean> {
       ['JS heap used, max of samples', mb(samples.heapMax), `< ${mb(HEAP_TARGET_BYTES)}`, (samples.heapMax / HEAP_TARGET_BYTES).toFixed(2), ok(samples.heapMax > 0 && samples.heapMax < HEAP_TARGET_BYTES)],
     ]));
     console.log(`  long tasks (> 50 ms) after 1 s: ${afterFirstSecond.length}; over ${LONG_TASK_TARGET_MS} ms: ${over.length ? over.map((t) => int(t.duration)).join(', ') : 'none'}`);
-    console.log(`  UI count trailed the sender by at most ${int(samples.trailMax)} at a sample (${samples.samples} samples); ` +
+    console.log(`  UI count trailed the sender by at most ${int(samples.trailMax)} at a sample (${samples.count} samples); ` +
       `after the last request it caught up in ${shownAll ? `${int(catchUpMs)} ms` : `more than ${int(SETTLE_TIMEOUT_MS)} ms (it did not)`}`);
     console.log(`  send schedule: at most ${int(load.deferredMax)} requests behind; responses by status: ${[...load.statusCounts].map(([st, n]) => `${st}=${int(n)}`).join(' ')}`);
     console.log(`  secret in a CLI request line: ${s.serve.secretLeaks() === 0 ? 'never' : 'YES'}`);
@@ -264,55 +202,9 @@ async function partA(options: Options): Promise<boolean> {
 
 // ---------------------------------------------------------------- (B) capture throughput, with and without a browser
 
-function findWrk(): string | null {
-  for (const candidate of WRK_CANDIDATES) {
-    // `wrk --version` exits 1 by design: only a spawn error means it is missing.
-    if (spawnSync(candidate, ['--version'], { timeout: 10_000 }).error === undefined) return candidate;
-  }
-  return null;
-}
-
-interface WrkResult {
-  requestsPerSec: number;
-  requests: number;
-  errors: string;
-}
-
-/** Run wrk against 127.0.0.1:port; SIGKILLed by PID if it overruns its -d by WRK_SLACK_MS. */
-function runWrk(wrk: string, port: number, seconds: number, connections: number): Promise<WrkResult> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`];
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrk, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (c: string) => { out += c; });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (c: string) => { out += c; });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // Exited meanwhile.
-        }
-      }
-    }, seconds * 1000 + WRK_SLACK_MS);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const total = /(\d+) requests in/.exec(out);
-      if (code !== 0 || !rps || !total) {
-        reject(new Error(`wrk ${args.join(' ')} failed (code ${String(code)}, signal ${String(signal)}): ${out.trim()}`));
-        return;
-      }
-      const errors = [/Socket errors:[^\n]*/.exec(out)?.[0], /Non-2xx[^\n]*/.exec(out)?.[0]].filter(Boolean).join('; ');
-      resolve({ requestsPerSec: Number(rps[1]), requests: Number(total[1]), errors });
-    });
-  });
+/** `wrk -t1 -c<connections> -d<seconds>s` against 127.0.0.1:port. */
+function wrkAgainst(wrk: string, port: number, seconds: number, connections: number): Promise<WrkResult> {
+  return runWrk(wrk, ['-t1', `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], seconds);
 }
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream build). */
@@ -414,13 +306,7 @@ interface PlainChromium {
 const livePlainBrowsers = new Set<number>();
 process.on('exit', () => {
   for (const root of livePlainBrowsers) {
-    for (const pid of processTree(root)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const pid of processTree(root)) killPid(pid, 'SIGKILL');
   }
 });
 
@@ -450,13 +336,7 @@ function launchPlainChromium(url: string): PlainChromium {
     return alive;
   };
   const signal = (pids: number[], sig: NodeJS.Signals): void => {
-    for (const p of pids) {
-      try {
-        process.kill(p, sig);
-      } catch {
-        // Exited meanwhile.
-      }
-    }
+    for (const p of pids) killPid(p, sig);
   };
   return {
     pid,
@@ -604,12 +484,12 @@ async function measureOnce(wrk: string, mode: Mode, round: number, options: Opti
       plain = launchPlainChromium(serve.secretUrl!);
       await waitPlainPageLive(serve, plain);
     }
-    await runWrk(wrk, serve.capturePort, WARMUP_SECONDS, options.wrkConnections);
+    await wrkAgainst(wrk, serve.capturePort, WARMUP_SECONDS, options.wrkConnections);
     const browserPid = ui?.browser.pid ?? plain?.pid;
     const uiBefore = withBrowser ? uiSockets(serve.uiPort!) : null;
     const cpuBefore = cpuNow(serve.pid, browserPid);
     const benchBefore = process.cpuUsage();
-    const result = await runWrk(wrk, serve.capturePort, options.wrkSeconds, options.wrkConnections);
+    const result = await wrkAgainst(wrk, serve.capturePort, options.wrkSeconds, options.wrkConnections);
     const benchUsed = process.cpuUsage(benchBefore);
     const cpuAfter = cpuNow(serve.pid, browserPid);
     const uiAfter = withBrowser ? uiSockets(serve.uiPort!) : null;
@@ -644,7 +524,7 @@ async function measureOnce(wrk: string, mode: Mode, round: number, options: Opti
 }
 
 async function partB(options: Options): Promise<boolean> {
-  const wrk = findWrk();
+  const wrk = findWrk()?.path;
   if (!wrk) {
     console.error('ui-browser-load: wrk is not installed (apt-get install wrk); part B skipped');
     return false;
@@ -675,7 +555,7 @@ async function partB(options: Options): Promise<boolean> {
   results.map((m) => [String(m.round), m.mode, int(m.wrk.requestsPerSec), int(m.wrk.requests), int(m.printed), shownText(m),
     m.shown === null ? '-' : ok(m.shown === m.printed), m.uiBytes === null ? '-' : mb(m.uiBytes),
     `${m.cliCpu.toFixed(1)} s`, m.mode === 'UI + Chromium' ? `${m.browserCpu.toFixed(1)} s` : '-',
-    `${m.benchCpu.toFixed(1)} s`, m.wrk.errors || 'none'])));
+    `${m.benchCpu.toFixed(1)} s`, wrkErrorsText(m.wrk) || 'none'])));
   console.log(`  CPU: seconds used during the ${options.wrkSeconds} s measured run (utime + stime from /proc; Chromium = its whole process tree; ` +
     'bench = this Node process, which hosts Playwright when it drives the browser)');
   console.log('  UI bytes sent in run: bytes the UI listener sent to the page (and had acknowledged) during the measured run, from ss -tni');

@@ -19,15 +19,18 @@
  * load could not be sent), 2 on bad options.
  */
 import * as os from 'node:os';
-import type { CDPSession, Page } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
 import { cannotRunReason } from '../e2e/harness/browser';
 import { startInspector, type Inspector } from '../e2e/harness/inspector';
 import { sendPaced, type PacedResult } from '../e2e/harness/load';
-import { requestCount, waitForCount } from '../e2e/harness/app';
+import { requestCount } from '../e2e/harness/app';
 import {
-  attributeTrace, installLongTaskObserver, readLongTasks, LOAD_START_MARK, LONG_TASKS_KEY, TRACE_CATEGORIES, TRIVIAL_PAGE, type LongTask, type TraceAttribution,
+  attributeTrace, installLongTaskObserver, longTasksAfterFirstSecond, readLongTasks, startSampling, waitCaughtUp,
+  HEAP_TARGET_BYTES, LOAD_START_MARK, LONG_TASK_TARGET_MS, LONG_TASKS_IGNORED_FIRST_MS, LONG_TASKS_KEY, SAMPLE_EVERY_MS, TRACE_CATEGORIES, TRIVIAL_PAGE,
+  type TraceAttribution,
 } from './ui-page-probes';
 import { intEnv, runBenchMain } from './env-settings';
+import { errorText, int, mb, ok, table } from './report';
 
 const DEFAULT_RATE = 5000;
 const MAX_RATE = 50_000;
@@ -37,15 +40,10 @@ const DEFAULT_CONNECTIONS = 8;
 const MAX_CONNECTIONS = 64;
 const DEFAULT_MAX_OUTSTANDING = 256;
 const MAX_OUTSTANDING_LIMIT = 10_000;
-/** Targets (informational): no long task over this after the first second, heap under this, every request shown. */
-const LONG_TASK_TARGET_MS = 100;
-const LONG_TASKS_IGNORED_FIRST_MS = 1000;
-const HEAP_TARGET_BYTES = 300 * 1024 * 1024;
-/** Heap and count are sampled this often. */
-const SAMPLE_EVERY_MS = 1000;
 /** After the last request, the UI gets this long to show them all. */
 const SETTLE_TIMEOUT_MS = 60_000;
-const MB = 1024 * 1024;
+/** A trace is read back in chunks of this size. */
+const TRACE_READ_BYTES = 4 * 1024 * 1024;
 
 interface Options {
   rate: number;
@@ -71,7 +69,7 @@ async function endTrace(cdp: CDPSession): Promise<Parameters<typeof attributeTra
   if (stream === undefined) return [];
   const parts: string[] = [];
   for (;;) {
-    const chunk = await cdp.send('IO.read', { handle: stream, size: 4 * MB });
+    const chunk = await cdp.send('IO.read', { handle: stream, size: TRACE_READ_BYTES });
     parts.push(chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data);
     if (chunk.eof) break;
   }
@@ -111,52 +109,6 @@ async function heapUsed(cdp: CDPSession): Promise<number> {
   return (await cdp.send('Runtime.getHeapUsage')).usedSize;
 }
 
-interface Samples {
-  heapMax: number;
-  heapLast: number;
-  /** Largest gap between requests sent and the UI's request-count at a sample. */
-  trailMax: number;
-  count: number;
-  errors: string[];
-}
-
-/** Every SAMPLE_EVERY_MS: heap, and how far the UI's count trails what was sent. */
-function startSampling(page: Page, cdp: CDPSession, sent: () => number): { stop(): Promise<Samples> } {
-  const samples: Samples = { heapMax: 0, heapLast: 0, trailMax: 0, count: 0, errors: [] };
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const sentNow = sent();
-      try {
-        const [heap, shown] = await Promise.all([heapUsed(cdp), requestCount(page)]);
-        samples.heapLast = heap;
-        samples.heapMax = Math.max(samples.heapMax, heap);
-        if (Number.isFinite(shown)) samples.trailMax = Math.max(samples.trailMax, sentNow - shown);
-        samples.count++;
-      } catch (err) {
-        samples.errors.push(err instanceof Error ? err.message : String(err));
-      }
-      await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return samples;
-    },
-  };
-}
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
 async function run(options: Options): Promise<number> {
   const reason = cannotRunReason();
   if (reason) {
@@ -178,7 +130,7 @@ async function run(options: Options): Promise<number> {
       },
     });
   } catch (err) {
-    console.error(`ui-load: the harness did not start: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`ui-load: the harness did not start: ${errorText(err)}`);
     return 1;
   }
   try {
@@ -188,37 +140,27 @@ async function run(options: Options): Promise<number> {
     const loadStart = (await h.page.evaluate(readLongTasks, LONG_TASKS_KEY)).now;
     if (options.trace) await h.page.evaluate((mark) => void performance.mark(mark), LOAD_START_MARK);
     let sentSoFar = 0;
-    const sampling = startSampling(h.page, cdp, () => sentSoFar);
+    const sampling = startSampling(h.page, () => heapUsed(cdp), () => sentSoFar);
 
     let load: PacedResult;
     try {
       load = await sendPaced(h.engineAddress.port, { ...options, onTick: (sent) => { sentSoFar = sent; } });
     } catch (err) {
       await sampling.stop();
-      console.error(`ui-load: sending failed: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`ui-load: sending failed: ${errorText(err)}`);
       return 1;
     }
     sentSoFar = load.sent;
-    const sendEnded = Date.now();
-    let shownAll = true;
-    try {
-      await waitForCount(h.page, load.sent, SETTLE_TIMEOUT_MS);
-    } catch {
-      shownAll = false;
-    }
-    const catchUpMs = Date.now() - sendEnded;
+    const { shownAll, catchUpMs } = await waitCaughtUp(h.page, load.sent, SETTLE_TIMEOUT_MS);
     await h.delivered();
     const samples = await sampling.stop();
     const shown = await requestCount(h.page);
     const stats = await h.engineStats();
     const { tasks } = await h.page.evaluate(readLongTasks, LONG_TASKS_KEY);
     const attribution = options.trace ? attributeTrace(await endTrace(cdp), LONG_TASKS_IGNORED_FIRST_MS) : null;
-    const afterFirstSecond = tasks.filter((t: LongTask) => t.start >= loadStart + LONG_TASKS_IGNORED_FIRST_MS);
-    const over = afterFirstSecond.filter((t) => t.duration > LONG_TASK_TARGET_MS);
-    const maxTask = afterFirstSecond.reduce((m, t) => Math.max(m, t.duration), 0);
+    const { afterFirstSecond, over, maxTask } = longTasksAfterFirstSecond(tasks, loadStart);
     const heapMax = samples.heapMax;
     const rate = load.sent / (load.elapsedMs / 1000);
-    const ok = (met: boolean): string => (met ? 'yes' : 'NO');
 
     console.log('\nResults (targets are informational; the bench never fails on them)');
     console.log(table(['measure', 'value', 'target', 'met'], [

@@ -1,8 +1,21 @@
 /**
- * What the UI load bench measures inside the page. installLongTaskObserver is
- * an init script (serialized with toString, so self-contained): it records
- * every main-thread task over 50 ms from the moment the page starts.
+ * What the UI load benches (ui-load.ts, ui-browser-load.ts) measure inside the
+ * page. installLongTaskObserver is an init script (serialized with toString,
+ * so self-contained): it records every main-thread task over 50 ms from the
+ * moment the page starts. Around it, run from the bench: the long tasks after
+ * the first second, a once-a-second sampler of the heap and of how far the
+ * page's request-count trails the sender, and the wait for the page to catch up.
  */
+import type { Page } from 'playwright-core';
+import { requestCount, waitForCount } from '../e2e/harness/app';
+import { errorText } from './report';
+
+/** Targets (informational): no long task over this after the first second, heap under this. */
+export const LONG_TASK_TARGET_MS = 100;
+export const LONG_TASKS_IGNORED_FIRST_MS = 1000;
+export const HEAP_TARGET_BYTES = 300 * 1024 * 1024;
+/** Heap and count are sampled this often. */
+export const SAMPLE_EVERY_MS = 1000;
 
 export const LONG_TASKS_KEY = '__sockeyeBenchLongTasks';
 
@@ -26,6 +39,63 @@ export function installLongTaskObserver(key: string): void {
 /** Runs in the page: the tasks recorded so far and the page's clock now. */
 export function readLongTasks(key: string): { now: number; tasks: LongTask[] } {
   return { now: performance.now(), tasks: [...((globalThis as unknown as Record<string, LongTask[]>)[key] ?? [])] };
+}
+
+/** The recorded tasks that started LONG_TASKS_IGNORED_FIRST_MS or more after `loadStart`, those over the target, and the longest. */
+export function longTasksAfterFirstSecond(tasks: LongTask[], loadStart: number): { afterFirstSecond: LongTask[]; over: LongTask[]; maxTask: number } {
+  const afterFirstSecond = tasks.filter((t) => t.start >= loadStart + LONG_TASKS_IGNORED_FIRST_MS);
+  const over = afterFirstSecond.filter((t) => t.duration > LONG_TASK_TARGET_MS);
+  const maxTask = afterFirstSecond.reduce((m, t) => Math.max(m, t.duration), 0);
+  return { afterFirstSecond, over, maxTask };
+}
+
+export interface Samples {
+  heapMax: number;
+  heapLast: number;
+  /** Largest gap between requests sent and the page's request-count at a sample. */
+  trailMax: number;
+  count: number;
+  errors: string[];
+}
+
+/** Every SAMPLE_EVERY_MS until stopped: `heap()`, and how far the page's request-count trails `sent()`. */
+export function startSampling(page: Page, heap: () => Promise<number>, sent: () => number): { stop(): Promise<Samples> } {
+  const samples: Samples = { heapMax: 0, heapLast: 0, trailMax: 0, count: 0, errors: [] };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const sentNow = sent();
+      try {
+        const [used, shown] = await Promise.all([heap(), requestCount(page)]);
+        samples.heapLast = used;
+        samples.heapMax = Math.max(samples.heapMax, used);
+        if (Number.isFinite(shown)) samples.trailMax = Math.max(samples.trailMax, sentNow - shown);
+        samples.count++;
+      } catch (err) {
+        samples.errors.push(errorText(err));
+      }
+      await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** After the last request: wait (at most `timeoutMs`) until the page's request-count is `sent`; whether it got there, and how long it took. */
+export async function waitCaughtUp(page: Page, sent: number, timeoutMs: number): Promise<{ shownAll: boolean; catchUpMs: number }> {
+  const sendEnded = Date.now();
+  let shownAll = true;
+  try {
+    await waitForCount(page, sent, timeoutMs);
+  } catch {
+    shownAll = false;
+  }
+  return { shownAll, catchUpMs: Date.now() - sendEnded };
 }
 
 /**

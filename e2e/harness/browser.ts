@@ -7,6 +7,7 @@
  * module scripts from file://); every other request the page makes is aborted,
  * so no traffic leaves the machine.
  */
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserServer } from 'playwright-core';
@@ -37,7 +38,11 @@ export interface RunningBrowser {
   close(): Promise<void>;
 }
 
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/** Whether a child process has exited (by a code or a signal). */
+export const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/** Whether `promise` settled (fulfilled or rejected) within `ms`; the timer is cleared either way. */
+export function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise.then(() => true, () => true),
@@ -45,6 +50,27 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
       timer = setTimeout(() => resolve(false), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Signal `pid` (SIGKILL by default); a process that is already gone (or no pid) is not an error. */
+export function killQuietly(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Give a process until `exited` settles within `graceMs`; if it has not, SIGKILL it by PID and wait up to
+ * `killWaitMs` more. Resolves true when the SIGKILL was needed.
+ */
+export async function killIfNotExitedWithin(pid: number | undefined, exited: Promise<unknown>, graceMs: number, killWaitMs: number): Promise<boolean> {
+  if (await settleWithin(exited, graceMs)) return false;
+  killQuietly(pid);
+  await settleWithin(exited, killWaitMs);
+  return true;
 }
 
 export async function launchChromium(): Promise<RunningBrowser> {
@@ -57,14 +83,14 @@ export async function launchChromium(): Promise<RunningBrowser> {
   const pid = server.process().pid;
   const exited = new Promise<void>((resolve) => {
     const proc = server.process();
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    if (hasExited(proc)) resolve();
     else proc.once('exit', () => resolve());
   });
   let browser: Browser;
   try {
     browser = await chromium.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT_MS });
   } catch (err) {
-    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    killQuietly(pid);
     throw err;
   }
   return {
@@ -73,13 +99,7 @@ export async function launchChromium(): Promise<RunningBrowser> {
     async close(): Promise<void> {
       await settleWithin(browser.close(), CLOSE_TIMEOUT_MS);
       await settleWithin(server.close(), CLOSE_TIMEOUT_MS);
-      if (await settleWithin(exited, CLOSE_TIMEOUT_MS)) return;
-      try {
-        if (pid !== undefined) process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-      await settleWithin(exited, KILL_WAIT_MS);
+      await killIfNotExitedWithin(pid, exited, CLOSE_TIMEOUT_MS, KILL_WAIT_MS);
     },
   };
 }

@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SECRET_QUERY_PARAM } from '../../common/browser-protocol';
-import { cannotRunReason, launchChromium, type RunningBrowser } from './browser';
+import { cannotRunReason, hasExited, killIfNotExitedWithin, killQuietly, launchChromium, type RunningBrowser } from './browser';
 import { ROOT } from './paths';
 
 /** The compiled CLI the specs start. */
@@ -45,25 +45,9 @@ const INSPECTOR_LINE = /^inspector on (http:\/\/127\.0\.0\.1:(\d+)\/\?[^\s]*)$/;
 const liveChildren = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of liveChildren) {
-    try {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    killQuietly(child.pid);
   }
 });
-
-const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
-
-function settleWithin<T>(promise: Promise<T>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(() => true, () => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export interface ServeProcessOptions {
   /** Run with `--ui --ui-port 0` and expect the inspector line (default true). */
@@ -179,15 +163,7 @@ export async function startServeProcess(options: ServeProcessOptions = {}): Prom
     let killed = false;
     if (!hasExited(child)) {
       process.kill(pid, 'SIGTERM');
-      if (!(await settleWithin(exited, STOP_GRACE_MS))) {
-        killed = true;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Exited meanwhile.
-        }
-        await settleWithin(exited, KILL_WAIT_MS);
-      }
+      killed = await killIfNotExitedWithin(pid, exited, STOP_GRACE_MS, KILL_WAIT_MS);
     }
     if (!hasExited(child)) throw new Error(`serve (pid ${pid}) is still running after SIGTERM and SIGKILL`);
     return { code: child.exitCode, signal: child.signalCode, killed };
