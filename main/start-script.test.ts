@@ -170,6 +170,31 @@ async function assertServesBrowserMode(
   }
 }
 
+/** Run `body` on a new fake project (fakeProject's options), and remove the project however `body` ends. */
+async function withProject(options: Parameters<typeof fakeProject>[0], body: (project: FakeProject) => void | Promise<void>): Promise<void> {
+  const project = fakeProject(options);
+  try {
+    await body(project);
+  } finally {
+    rmSync(project.root, { recursive: true, force: true });
+  }
+}
+
+/** Run `body` on a started run, and SIGKILL the child if it is still running after `body`, however that ends. */
+async function withRun(run: BrowserModeRun, body: (run: BrowserModeRun) => Promise<void>): Promise<void> {
+  try {
+    await body(run);
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+}
+
+/** SIGTERM by PID: the run exits with status 0. */
+async function assertStopsOnSigterm(run: BrowserModeRun): Promise<void> {
+  run.child.kill('SIGTERM');
+  assert.deepEqual(await run.exited, { code: 0, signal: null });
+}
+
 /**
  * A stand-in xdg-open in its own folder that records the URL it was given
  * (`record`) and whether it inherited an open ticket (`envRecord`: the
@@ -197,19 +222,15 @@ async function waitForFile(path: string): Promise<string> {
 const TICKET_URL_RE = /^http:\/\/127\.0\.0\.1:(\d+)\/\?ticket=([0-9a-f]{64})\n$/;
 
 test('npm start without a downloaded binary says so in one line and serves the inspector to the browser', { timeout: 60_000 }, async () => {
-  const project = fakeProject({ withCli: true });
-  try {
+  await withProject({ withCli: true }, async (project) => {
     const opener = fakeOpener(project);
     await assertServesBrowserMode(project, { SOCKEYE_NO_OPEN: '1', PATH: opener.dir }, /path\.txt is missing/);
     assert.equal(existsSync(opener.record), false, 'SOCKEYE_NO_OPEN: xdg-open was not run');
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('npm start without Electron opens the inspector with xdg-open from PATH, with a one-time ticket instead of the secret', { timeout: 60_000 }, async () => {
-  const project = fakeProject({ withCli: true, pathTxt: 'electron' });
-  try {
+  await withProject({ withCli: true, pathTxt: 'electron' }, async (project) => {
     const opener = fakeOpener(project);
     let opened = '';
     const run = await assertServesBrowserMode(project, { PATH: opener.dir }, /node_modules\/electron\/dist\/electron is missing/, async (uiPort, secret) => {
@@ -225,9 +246,7 @@ test('npm start without Electron opens the inspector with xdg-open from PATH, wi
       assert.equal(await get(`/?ticket=${m[2]}`), 'HTTP/1.1 401 Unauthorized', 'and only once');
     });
     assert.ok(!run.stdout().includes(TICKET_URL_RE.exec(opened)![2]!), 'the ticket is not printed');
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
 /**
@@ -248,10 +267,8 @@ setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 100);
 const count = (text: string, what: string): number => text.split(what).length - 1;
 
 test('npm start in browser mode forwards a signal once per 500 ms: a doubled Ctrl-C is one, a later one is forwarded', { timeout: 60_000 }, async () => {
-  const project = fakeProject({ fakeCli: FAKE_CLI });
-  try {
-    const run = spawnStart(project, { SOCKEYE_NO_OPEN: '1' }, []);
-    try {
+  await withProject({ fakeCli: FAKE_CLI }, async (project) => {
+    await withRun(spawnStart(project, { SOCKEYE_NO_OPEN: '1' }, []), async (run) => {
       await run.waitForStdout(/^ticket none\n/m);
       // One Ctrl-C as npm start sees it: from the terminal and, a moment later, from npm.
       run.child.kill('SIGINT');
@@ -265,68 +282,46 @@ test('npm start in browser mode forwards a signal once per 500 ms: a doubled Ctr
       run.child.kill('SIGINT');
       await run.waitForStdout(/got SIGINT\n[^]*got SIGINT\n/);
       assert.equal(count(run.stdout(), 'got SIGINT'), 2);
-      run.child.kill('SIGTERM');
-      assert.deepEqual(await run.exited, { code: 0, signal: null });
-    } finally {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    }
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+      await assertStopsOnSigterm(run);
+    });
+  });
 });
 
 test('npm start gives serve an open ticket in its environment only when it opens a browser, and opens exactly that ticket', { timeout: 60_000 }, async () => {
-  const project = fakeProject({ fakeCli: FAKE_CLI });
-  try {
+  await withProject({ fakeCli: FAKE_CLI }, async (project) => {
     const opener = fakeOpener(project);
-    const run = spawnStart(project, { PATH: opener.dir, SOCKEYE_UI_OPEN_TICKET: 'from-the-users-shell' }, []);
-    try {
+    await withRun(spawnStart(project, { PATH: opener.dir, SOCKEYE_UI_OPEN_TICKET: 'from-the-users-shell' }, []), async (run) => {
       const [, ticket] = await run.waitForStdout(/^ticket (\S+)\n/m);
       assert.match(ticket!, /^[0-9a-f]{64}$/);
       assert.equal(await waitForFile(opener.record), `http://127.0.0.1:2/?ticket=${ticket}\n`);
-      run.child.kill('SIGTERM');
-      assert.deepEqual(await run.exited, { code: 0, signal: null });
-    } finally {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    }
+      await assertStopsOnSigterm(run);
+    });
 
     // No browser to open (SOCKEYE_NO_OPEN): no ticket, not even one inherited from the caller.
-    const quiet = spawnStart(project, { PATH: opener.dir, SOCKEYE_NO_OPEN: '1', SOCKEYE_UI_OPEN_TICKET: 'e'.repeat(64) }, []);
-    try {
+    await withRun(spawnStart(project, { PATH: opener.dir, SOCKEYE_NO_OPEN: '1', SOCKEYE_UI_OPEN_TICKET: 'e'.repeat(64) }, []), async (quiet) => {
       await quiet.waitForStdout(/^ticket none\n/m);
-      quiet.child.kill('SIGTERM');
-      assert.deepEqual(await quiet.exited, { code: 0, signal: null });
-    } finally {
-      if (quiet.child.exitCode === null) quiet.child.kill('SIGKILL');
-    }
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+      await assertStopsOnSigterm(quiet);
+    });
+  });
 });
 
 test('npm start with a wrong ELECTRON_OVERRIDE_DIST_PATH names the path it tried, and serves the browser inspector', { timeout: 60_000 }, async () => {
-  const project = fakeProject({ withCli: true });
-  try {
+  await withProject({ withCli: true }, async (project) => {
     // No xdg-open on PATH at all: the URL is printed and nothing else happens.
     await assertServesBrowserMode(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'nowhere'), PATH: join(project.root, 'empty') },
       /ELECTRON_OVERRIDE_DIST_PATH is set, but .*nowhere\/electron is not an executable/);
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
-test('npm start without Electron and without a built CLI says to build', () => {
-  const project = fakeProject();
-  try {
+test('npm start without Electron and without a built CLI says to build', async () => {
+  await withProject({}, (project) => {
     const result = runStart(project);
     assert.equal(result.status, 4, result.stderr);
     assert.match(result.stderr, ONE_LINE_RE);
     assert.match(result.stderr, /build\/cli\/main\.js is missing; run `npm run build` first/);
     assert.equal(result.stdout, '');
     assert.equal(existsSync(project.loadedMarker), false);
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
 /** An executable standing in for Electron: records its arguments and environment, exits with a chosen code. */
@@ -338,9 +333,8 @@ function stubElectron(dir: string, exitCode: number): string {
   return bin;
 }
 
-test('npm start launches the binary from ELECTRON_OVERRIDE_DIST_PATH with the app folder and passes its exit status on', () => {
-  const project = fakeProject();
-  try {
+test('npm start launches the binary from ELECTRON_OVERRIDE_DIST_PATH with the app folder and passes its exit status on', async () => {
+  await withProject({}, (project) => {
     const bin = stubElectron(join(project.root, 'electron-dist'), 0);
     const result = runStart(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'electron-dist'), ELECTRON_RUN_AS_NODE: '1' }, ['--flag']);
     assert.equal(result.status, 0, result.stderr);
@@ -350,31 +344,23 @@ test('npm start launches the binary from ELECTRON_OVERRIDE_DIST_PATH with the ap
 
     stubElectron(join(project.root, 'electron-dist'), 5);
     assert.equal(runStart(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'electron-dist') }).status, 5);
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
-test('npm start finds the binary where the electron package puts it (dist/ + path.txt)', () => {
-  const project = fakeProject({ pathTxt: 'electron' });
-  try {
+test('npm start finds the binary where the electron package puts it (dist/ + path.txt)', async () => {
+  await withProject({ pathTxt: 'electron' }, (project) => {
     const bin = stubElectron(join(project.root, 'node_modules', 'electron', 'dist'), 0);
     const result = runStart(project);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(readFileSync(`${bin}.args`, 'utf8').trim(), project.root);
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });
 
-test('npm start with the binary but no built app says to build', () => {
-  const project = fakeProject({ built: false });
-  try {
+test('npm start with the binary but no built app says to build', async () => {
+  await withProject({ built: false }, (project) => {
     stubElectron(join(project.root, 'electron-dist'), 0);
     const result = runStart(project, { ELECTRON_OVERRIDE_DIST_PATH: join(project.root, 'electron-dist') });
     assert.equal(result.status, 4);
     assert.match(result.stderr, /run `npm run build` first/);
-  } finally {
-    rmSync(project.root, { recursive: true, force: true });
-  }
+  });
 });

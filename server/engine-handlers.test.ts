@@ -97,6 +97,15 @@ function streamingHandler(streams: ResponseStream[], reasons: StreamCloseReason[
   });
 }
 
+/** Send a request for /api/stream and wait until the handler has opened one more stream (pushed to `streams`). */
+async function openStream(port: number, streams: ResponseStream[], request = 'GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n'): Promise<RawClient> {
+  const opened = streams.length + 1;
+  const c = await RawClient.open(port);
+  await c.write(request);
+  await eventually(() => streams.length === opened, 'the stream to open');
+  return c;
+}
+
 /** The app a handler listener serves in most tests: two API routes, a stream, static files behind. */
 function app(streams: ResponseStream[], reasons: StreamCloseReason[]): RequestHandler {
   const files = staticFiles({ root, fallthrough: true });
@@ -121,6 +130,15 @@ function startEngine(
   return { e, handlerPort: e.engine.listeners[0]!.port, capturePort: e.engine.listeners[1]!.port };
 }
 
+/** Run `body` on a started engine, and stop the engine however `body` ends. */
+async function running<T extends { e: TestEngine }>(started: T, body: (started: T) => Promise<void>): Promise<void> {
+  try {
+    await body(started);
+  } finally {
+    await started.e.stop();
+  }
+}
+
 async function send(port: number, request: string, headRequests?: Set<number>, count = 1): Promise<{ c: RawClient; responses: ParsedResponse[] }> {
   const c = await RawClient.open(port);
   await c.write(request);
@@ -130,8 +148,7 @@ async function send(port: number, request: string, headRequests?: Set<number>, c
 
 describe('static files through a handler listener', () => {
   test('GET / serves index.html with its type, validators and no-cache; keep-alive holds', async () => {
-    const { e, handlerPort } = startEngine(app([], []));
-    try {
+    await running(startEngine(app([], [])), async ({ handlerPort }) => {
       const { c, responses: [r] } = await send(handlerPort, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
       assert.equal(r!.status, 200);
       assert.equal(r!.body.toString(), INDEX_HTML);
@@ -145,28 +162,22 @@ describe('static files through a handler listener', () => {
       assert.equal(header(r!, 'connection'), null);
       assert.equal(c.closed, false);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('a hashed asset: text/javascript and immutable', async () => {
-    const { e, handlerPort } = startEngine(app([], []));
-    try {
+    await running(startEngine(app([], [])), async ({ handlerPort }) => {
       const { c, responses: [r] } = await send(handlerPort, 'GET /assets/app-AbC123xy.js HTTP/1.1\r\nHost: a\r\n\r\n');
       assert.equal(r!.status, 200);
       assert.equal(r!.body.toString(), ASSET_JS);
       assert.equal(header(r!, 'content-type'), 'text/javascript; charset=utf-8');
       assert.equal(header(r!, 'cache-control'), CACHE_IMMUTABLE);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('ETag then If-None-Match: 304 with no content, and the connection serves the next request', async () => {
-    const { e, handlerPort } = startEngine(app([], []));
-    try {
+    await running(startEngine(app([], [])), async ({ handlerPort }) => {
       const c = await RawClient.open(handlerPort);
       await c.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
       const [first] = await c.responses(1);
@@ -183,28 +194,22 @@ describe('static files through a handler listener', () => {
       assert.equal(rs[2]!.body.toString(), '{"hello":"x"}');
       assert.equal(splitResponses(c.received).rest.length, 0);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('a 304 does not claim Content-Length: 0 for a non-empty file (RFC 9110 §8.6)', async () => {
-    const { e, handlerPort } = startEngine(app([], []));
-    try {
+    await running(startEngine(app([], [])), async ({ handlerPort }) => {
       const { c, responses: [r] } = await send(handlerPort, 'GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: *\r\n\r\n');
       assert.equal(r!.status, 304);
       // §8.6: a 304 may carry Content-Length only if it equals the length a 200 would have.
       const cl = header(r!, 'content-length');
       assert.ok(cl === null || cl === String(Buffer.byteLength(INDEX_HTML)), `304 with Content-Length: ${cl}`);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('HEAD: the GET headers and length, no body bytes (the pipelined GET after it parses cleanly)', async () => {
-    const { e, handlerPort } = startEngine(app([], []));
-    try {
+    await running(startEngine(app([], [])), async ({ handlerPort }) => {
       const { c, responses } = await send(handlerPort, 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /api/hello HTTP/1.1\r\nHost: a\r\n\r\n', new Set([0]), 2);
       const [head, get] = responses;
       assert.equal(head!.status, 200);
@@ -215,9 +220,7 @@ describe('static files through a handler listener', () => {
       assert.equal(get!.body.toString(), '{"hello":""}');
       assert.equal(splitResponses(c.received, new Set([0])).rest.length, 0);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   const TRAVERSALS = [
@@ -234,8 +237,7 @@ describe('static files through a handler listener', () => {
   ];
   for (const target of TRAVERSALS) {
     test(`traversal ${target} is refused and reads nothing outside root`, async () => {
-      const { e, handlerPort } = startEngine(app([], []));
-      try {
+      await running(startEngine(app([], [])), async ({ e, handlerPort }) => {
         const c = await RawClient.open(handlerPort);
         await c.write(`GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
         await c.closedByServer();
@@ -244,9 +246,7 @@ describe('static files through a handler listener', () => {
         assert.ok(r.status === 404 || r.status === 400, `status ${r.status}`);
         assert.ok(!c.received.toString('latin1').includes(SECRET), 'the file outside root was served');
         assert.equal(e.records.length, 0);
-      } finally {
-        await e.stop();
-      }
+      });
     });
   }
 });
@@ -264,8 +264,7 @@ describe('routing through a handler listener', () => {
   ];
   for (const [name, request, status, allow, body] of CASES) {
     test(name, async () => {
-      const { e, handlerPort } = startEngine(app([], []));
-      try {
+      await running(startEngine(app([], [])), async ({ e, handlerPort }) => {
         const { c, responses: [r] } = await send(handlerPort, request);
         assert.equal(r!.status, status, r!.head);
         assert.equal(header(r!, 'allow'), allow);
@@ -274,9 +273,7 @@ describe('routing through a handler listener', () => {
         await new Promise((res) => setTimeout(res, 20));
         assert.equal(e.records.length, 0, 'a handler listener records nothing');
         assert.equal(e.engine.stats().requests, 0);
-      } finally {
-        await e.stop();
-      }
+      });
     });
   }
 });
@@ -285,8 +282,7 @@ describe('streamed responses', () => {
   test('chunks arrive in order with chunked framing; end() sends the last chunk and closes', async () => {
     const streams: ResponseStream[] = [];
     const reasons: StreamCloseReason[] = [];
-    const { e, handlerPort } = startEngine(app(streams, reasons));
-    try {
+    await running(startEngine(app(streams, reasons)), async ({ e, handlerPort }) => {
       const c = await RawClient.open(handlerPort);
       await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
       await c.until((x) => decodeChunked(x.received) !== null, 'the stream head');
@@ -319,18 +315,13 @@ describe('streamed responses', () => {
       assert.deepEqual(reasons, ['ended']);
       assert.equal(e.engine.stats().connectionsOpen, 0);
       assert.equal(e.records.length, 0);
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('HTTP/1.0 client: no chunked coding, the body ends at the close', async () => {
     const streams: ResponseStream[] = [];
-    const { e, handlerPort } = startEngine(app(streams, []));
-    try {
-      const c = await RawClient.open(handlerPort);
-      await c.write('GET /api/stream HTTP/1.0\r\n\r\n');
-      await eventually(() => streams.length === 1, 'the stream to open');
+    await running(startEngine(app(streams, [])), async ({ handlerPort }) => {
+      const c = await openStream(handlerPort, streams, 'GET /api/stream HTTP/1.0\r\n\r\n');
       streams[0]!.write('abc');
       streams[0]!.write('def');
       streams[0]!.end();
@@ -339,15 +330,12 @@ describe('streamed responses', () => {
       const [head, body] = [s.slice(0, s.indexOf('\r\n\r\n')), s.slice(s.indexOf('\r\n\r\n') + 4)];
       assert.doesNotMatch(head, /transfer-encoding|content-length/i);
       assert.equal(body, 'abcdef');
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('HEAD to a stream: the head only, the stream is never opened', async () => {
     const streams: ResponseStream[] = [];
-    const { e, handlerPort } = startEngine(app(streams, []));
-    try {
+    await running(startEngine(app(streams, [])), async ({ handlerPort }) => {
       const c = await RawClient.open(handlerPort);
       await c.write('HEAD /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
       await c.closedByServer();
@@ -355,21 +343,16 @@ describe('streamed responses', () => {
       assert.match(s, /^HTTP\/1\.1 200 OK\r\n/);
       assert.ok(s.endsWith('\r\n\r\n'), `content after the head: ${JSON.stringify(s)}`);
       assert.equal(streams.length, 0);
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('a client that disconnects: onClose(client-closed), later writes return false, connection closed, no fd leak', async () => {
     const fdsBefore = openFdCount();
     const streams: ResponseStream[] = [];
     const reasons: StreamCloseReason[] = [];
-    const { e, handlerPort } = startEngine(app(streams, reasons));
-    try {
+    await running(startEngine(app(streams, reasons)), async ({ e, handlerPort }) => {
       const fdsRunning = openFdCount();
-      const c = await RawClient.open(handlerPort);
-      await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
-      await eventually(() => streams.length === 1, 'the stream to open');
+      const c = await openStream(handlerPort, streams);
       const s = streams[0]!;
       s.write('hello');
       await c.until((x) => decodeChunked(x.received)?.chunks[0] === 'hello', 'the first chunk');
@@ -388,20 +371,15 @@ describe('streamed responses', () => {
       assert.equal(e.engine.stats().connectionsOpen, 0);
       await eventually(() => openFdCount() === fdsRunning, 'the connection descriptor to close');
       assert.equal(e.records.length, 0);
-    } finally {
-      await e.stop();
-    }
+    });
     assert.equal(openFdCount(), fdsBefore);
   });
 
   test('a client that never reads: the stream closes with overflow (bounded writes)', async () => {
     const streams: ResponseStream[] = [];
     const reasons: StreamCloseReason[] = [];
-    const { e, handlerPort } = startEngine(app(streams, reasons));
-    try {
-      const c = await RawClient.open(handlerPort);
-      await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
-      await eventually(() => streams.length === 1, 'the stream to open');
+    await running(startEngine(app(streams, reasons)), async ({ e, handlerPort }) => {
+      const c = await openStream(handlerPort, streams);
       c.socket.pause();
       const s = streams[0]!;
       const chunk = Buffer.alloc(1024 * 1024, 0x61);
@@ -420,9 +398,7 @@ describe('streamed responses', () => {
       const decoded = decodeChunked(c.received)!;
       assert.equal(decoded.complete, false, 'an overflowed stream has no last chunk: the client sees it cut off');
       assert.equal(e.engine.stats().connectionsOpen, 0);
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('a stream quiet for longer than the idle timeout is not cut when a large write meets a slow reader (sends are activity)', async () => {
@@ -431,9 +407,7 @@ describe('streamed responses', () => {
     const idleTimeoutMs = 400;
     const e = new TestEngine({ listen: [{ host: '127.0.0.1', port: 0, handler: app(streams, reasons) }], idleTimeoutMs });
     try {
-      const c = await RawClient.open(e.port);
-      await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
-      await eventually(() => streams.length === 1, 'the stream to open');
+      const c = await openStream(e.port, streams);
       // Quiet for longer than the idle timeout: an open stream with nothing queued is never idle.
       await new Promise((r) => setTimeout(r, idleTimeoutMs + 300));
       assert.deepEqual(reasons, []);
@@ -470,8 +444,7 @@ describe('streamed responses', () => {
 describe('handler failures and refused requests', () => {
   test('a handler that throws: 500, onInternalError gets the error, the connection closes', async () => {
     const internalErrors: unknown[] = [];
-    const { e, handlerPort } = startEngine(app([], []), { internalErrors });
-    try {
+    await running(startEngine(app([], []), { internalErrors }), async ({ e, handlerPort }) => {
       const c = await RawClient.open(handlerPort);
       await c.write('GET /api/boom HTTP/1.1\r\nHost: a\r\n\r\n');
       const [r] = await c.responses(1);
@@ -482,23 +455,18 @@ describe('handler failures and refused requests', () => {
       assert.match(String(internalErrors[0]), /handler exploded/);
       assert.equal(e.engine.stats().internalErrors, 1);
       assert.equal(e.records.length, 0);
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('a handler that sets an engine-owned header: 500 and an internal error', async () => {
     const internalErrors: unknown[] = [];
-    const { e, handlerPort } = startEngine(app([], []), { internalErrors });
-    try {
+    await running(startEngine(app([], []), { internalErrors }), async ({ handlerPort }) => {
       const { c, responses: [r] } = await send(handlerPort, 'GET /api/bad-header HTTP/1.1\r\nHost: a\r\n\r\n');
       assert.equal(r!.status, 500);
       assert.equal(internalErrors.length, 1);
       assert.match(String(internalErrors[0]), /Content-Length/);
       c.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 
   test('admit refuses at the head: the answer goes out before the body, which is never read; admitted requests reach the handler', async () => {
@@ -545,8 +513,7 @@ describe('handler failures and refused requests', () => {
   for (const status of [204, 304]) {
     test(`a handler's body on a ${status} is not sent (it would be read as the next response)`, async () => {
       const handler: RequestHandler = (req) => (req.path === '/next' ? plainText(200, 'next') : { kind: 'whole', status, body: 'INJECTED' });
-      const { e, handlerPort } = startEngine(handler);
-      try {
+      await running(startEngine(handler), async ({ handlerPort }) => {
         const { c, responses } = await send(handlerPort, 'GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n', undefined, 2);
         // RFC 9110 §15.3.5, §15.4.5: these statuses end at the head; what follows must be the next answer.
         assert.deepEqual(responses.map((r) => r.status), [status, 200]);
@@ -554,9 +521,7 @@ describe('handler failures and refused requests', () => {
         assert.equal(splitResponses(c.received).rest.length, 0);
         assert.ok(!c.received.toString('latin1').includes('INJECTED'), JSON.stringify(c.received.toString('latin1')));
         c.destroy();
-      } finally {
-        await e.stop();
-      }
+      });
     });
   }
 
@@ -571,8 +536,7 @@ describe('handler failures and refused requests', () => {
     test(`malformed on a handler listener (${name}): ${status}, closed, no record; the capture listener still records`, async () => {
       const seen: string[] = [];
       const handler: RequestHandler = (req) => (seen.push(req.target), plainText(200, 'served'));
-      const { e, handlerPort, capturePort } = startEngine(handler, { maxBodyBytes: 10 });
-      try {
+      await running(startEngine(handler, { maxBodyBytes: 10 }), async ({ e, handlerPort, capturePort }) => {
         const c = await RawClient.open(handlerPort);
         await c.write(request);
         await c.closedByServer();
@@ -586,9 +550,7 @@ describe('handler failures and refused requests', () => {
         await new Promise((res) => setTimeout(res, 30));
         assert.deepEqual(e.records.map((rec) => rec.target), ['/captured']);
         c2.destroy();
-      } finally {
-        await e.stop();
-      }
+      });
     });
   }
 });
@@ -597,11 +559,8 @@ describe('a capture listener beside a handler listener', () => {
   test('captures and answers the canned response while a stream is open on the handler listener', async () => {
     const streams: ResponseStream[] = [];
     const reasons: StreamCloseReason[] = [];
-    const { e, handlerPort, capturePort } = startEngine(app(streams, reasons));
-    try {
-      const viewer = await RawClient.open(handlerPort);
-      await viewer.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
-      await eventually(() => streams.length === 1, 'the stream to open');
+    await running(startEngine(app(streams, reasons)), async ({ e, handlerPort, capturePort }) => {
+      const viewer = await openStream(handlerPort, streams);
       // The same paths on the capture listener are captured, not served.
       const { c, responses } = await send(capturePort, 'GET /api/hello HTTP/1.1\r\nHost: a\r\n\r\nPOST /index.html HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi', undefined, 2);
       for (const r of responses) {
@@ -627,8 +586,6 @@ describe('a capture listener beside a handler listener', () => {
       assert.equal(stats.requests, 2);
       c.destroy();
       other.destroy();
-    } finally {
-      await e.stop();
-    }
+    });
   });
 });
