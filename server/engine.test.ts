@@ -10,6 +10,7 @@ import { Engine, EngineConfigError } from './engine';
 import { callbackSink } from './capture-sink';
 import { SyscallError, type ReadinessKind } from '../native-bridge';
 import type { CannedResponse } from '../common/canned-response';
+import type { ResponseStream } from './http-handler';
 
 const RESPONSE: CannedResponse = {
   status: 201,
@@ -585,4 +586,29 @@ test('a head trickled one line at a time is answered once complete', async () =>
   } finally {
     await e.stop();
   }
+});
+
+test('stop({ drainMs }) lets an ended stream write its last bytes before closing; a second stop() waits for the same stop', async () => {
+  // A client that is not reading holds the end back until it reads; without the drain, stop would cut it.
+  const size = 12 * 1024 * 1024;
+  let stream: ResponseStream | null = null;
+  const e = new TestEngine({
+    listen: [{ host: '127.0.0.1', port: 0, handler: () => ({ kind: 'stream', status: 200, open: (s) => { stream = s; } }) }],
+  });
+  const c = await e.client();
+  await c.write('GET /events HTTP/1.1\r\nHost: a\r\n\r\n');
+  await c.until(() => stream !== null, 'the stream to open');
+  c.socket.pause();
+  stream!.write(Buffer.alloc(size, 0x61));
+  stream!.end();
+  const stopping = e.engine.stop({ drainMs: 5000 });
+  const again = e.engine.stop();
+  setTimeout(() => c.socket.resume(), 200);
+  await stopping;
+  await again;
+  await c.closedByServer();
+  const received = c.received;
+  assert.ok(received.length > size, `received ${received.length}`);
+  assert.equal(received.subarray(received.length - 5).toString('latin1'), '0\r\n\r\n', 'the stream ends with the last chunk');
+  await e.stop();
 });

@@ -67,6 +67,8 @@ export const LINGER_MS = 2_000;
 export const LINGER_MAX_BYTES = 1024 * 1024;
 /** A partial head without a new line ending is re-parsed only when it grows past another multiple of this. */
 export const HEAD_RESCAN_STEP = 1024;
+/** How often stop({ drainMs }) looks whether closing connections have written everything. */
+export const DRAIN_POLL_MS = 10;
 /** How often timeouts are checked. */
 export const SWEEP_INTERVAL_MS = 250;
 
@@ -160,6 +162,8 @@ export class Engine {
   private nextRecordId = 1;
   private nextConnectionId = 1;
   private stopped = false;
+  /** The stop in progress or done: every stop() call returns it. */
+  private stopping: Promise<void> | null = null;
   private readonly counters = {
     connectionsAccepted: 0, connectionsWithoutRequest: 0, requests: 0, malformedRequests: 0,
     bytesRead: 0, bytesSent: 0, partialSends: 0, bytesDiscardedAfterClose: 0, acceptPauses: 0, internalErrors: 0,
@@ -286,10 +290,17 @@ export class Engine {
   /**
    * Stop serving: requests in progress are recorded as closed, every
    * descriptor the engine opened is closed, and the last batch is delivered
-   * before the promise resolves. Safe to call twice.
+   * before the promise resolves. Safe to call twice. With `drainMs`,
+   * connections that are closing with output still queued (an ended stream's
+   * last chunk, a final answer) first get up to that long to write it.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(options: { drainMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.stopAfterDrain(options.drainMs ?? 0);
+    return this.stopping;
+  }
+
+  private async stopAfterDrain(drainMs: number): Promise<void> {
+    if (drainMs > 0) await this.drainClosing(drainMs);
     this.stopped = true;
     clearInterval(this.sweepTimer);
     if (this.acceptResumeTimer) clearTimeout(this.acceptResumeTimer);
@@ -301,6 +312,18 @@ export class Engine {
     this.listenerByFd.clear();
     closeFd(this.epfd);
     this.batcher.flush();
+  }
+
+  /** Wait (bounded) until no closing connection has output left to write; the event loop keeps serving meanwhile. */
+  private async drainClosing(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    // Writes queued by streams ended just now are flushed on a microtask: look after those.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const writing = (): boolean => {
+      for (const c of this.connections.values()) if (c.closeAfterWrite && c.stream === null && c.out.length > 0) return true;
+      return false;
+    };
+    while (writing() && Date.now() < deadline) await new Promise<void>((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 
   // ───────────────────────────── event loop ─────────────────────────────

@@ -42,8 +42,6 @@ export const RENDERER_DIR_ENV = 'SOCKEYE_RENDERER_DIR';
 export const OPEN_TICKET_ENV = 'SOCKEYE_UI_OPEN_TICKET';
 /** Longest wait at stop for the event streams' last bytes (the end of the stream) to be written. */
 export const STOP_FLUSH_MS = 1000;
-/** How often stop looks whether they are. */
-const STOP_FLUSH_POLL_MS = 10;
 
 /**
  * The open ticket from OPEN_TICKET_ENV, removed from `env` either way so no
@@ -298,24 +296,8 @@ export class Inspector {
     const capture = this.capture;
     this.capture = null;
     if (capture) await capture.stop();
-    // feed.close() ends every event stream, but an ended stream's bytes (its last chunk included) are only
-    // written on a later microtask or EPOLLOUT, and its connection closes once they are; ui.stop() closes
-    // every connection at once. So wait until the streams' connections are gone. A stream's onClose fires
-    // when it is ended, not when its connection closes, and the engine counts connections only, so: the
-    // feed's subscribers are exactly the streams close() ends, each on its own connection (a streamed
-    // answer is the connection's last); once the open connections are down by that many, they are out.
-    // (Another connection closing meanwhile could end the wait early; a new one could hold it to the bound.)
-    const streams = this.feed.stats().subscribers;
-    const target = this.ui.stats().connectionsOpen - streams;
+    // feed.close() ends every event stream; the engine writes their last bytes before it closes them.
     this.feed.close();
-    if (streams > 0) {
-      const deadline = Date.now() + STOP_FLUSH_MS;
-      // The first look comes after the flushes end() queued as microtasks.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.ui.stats().connectionsOpen > target && Date.now() < deadline) {
-        await new Promise<void>((resolve) => setTimeout(resolve, STOP_FLUSH_POLL_MS));
-      }
-    }
-    await this.ui.stop();
+    await this.ui.stop({ drainMs: STOP_FLUSH_MS });
   }
 }
