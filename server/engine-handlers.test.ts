@@ -13,6 +13,7 @@ import { RawClient, TestEngine, splitResponses, type ParsedResponse } from './te
 import { openFdCount } from '../native-bridge/test/fds';
 import type { CannedResponse } from '../common/canned-response';
 import type { HandlerRequest, RequestHandler, ResponseStream, StreamCloseReason, WholeResponse } from './http-handler';
+import { CHUNK_COPY_MAX_BYTES } from './http-handler';
 import { createRouter, json, plainText } from './router';
 import { CACHE_IMMUTABLE, CACHE_REVALIDATE, staticFiles } from './static-files';
 
@@ -315,6 +316,29 @@ describe('streamed responses', () => {
       assert.deepEqual(reasons, ['ended']);
       assert.equal(e.engine.stats().connectionsOpen, 0);
       assert.equal(e.records.length, 0);
+    });
+  });
+
+  test('small and large chunks queued behind a paused reader arrive whole, in order (large ones are framed without a copy, small ones merged)', async () => {
+    const streams: ResponseStream[] = [];
+    const reasons: StreamCloseReason[] = [];
+    await running(startEngine(app(streams, reasons)), async ({ handlerPort }) => {
+      const c = await RawClient.open(handlerPort);
+      await c.write('GET /api/stream HTTP/1.1\r\nHost: a\r\n\r\n');
+      await eventually(() => streams.length === 1, 'the stream to open');
+      await c.until((x) => decodeChunked(x.received) !== null, 'the stream head');
+      c.socket.pause();
+      const sizes = [10, CHUNK_COPY_MAX_BYTES, CHUNK_COPY_MAX_BYTES + 1, 3, 3 * 1024 * 1024, 5, 70 * 1024, 1];
+      const pieces = sizes.map((n, i) => 'abcdefgh'[i]!.repeat(n));
+      for (const piece of pieces) assert.equal(streams[0]!.write(piece), true);
+      streams[0]!.end();
+      c.socket.resume();
+      await c.closedByServer();
+      const decoded = decodeChunked(c.received)!;
+      assert.equal(decoded.complete, true);
+      assert.deepEqual(decoded.chunks.map((x) => x.length), sizes, 'one chunk per write, each its own size');
+      assert.ok(decoded.chunks.every((x, i) => x === pieces[i]), 'every chunk is its write');
+      assert.deepEqual(reasons, ['ended']);
     });
   });
 

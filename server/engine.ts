@@ -62,6 +62,8 @@ export const MAX_DRAIN_ROUNDS = 8;
 export const ACCEPT_BACKOFF_MS = 100;
 /** Past this much unsent output a connection is not read until it drains (a client that never reads). */
 export const MAX_OUTPUT_QUEUE_BYTES = 4 * 1024 * 1024;
+/** Queued output smaller than this is merged into one send (pipelined answers: one syscall, not one each). */
+export const COALESCE_SEND_BYTES = 64 * 1024;
 /** Lingering close (RFC 9112 §9.6): how long and how much to drain after our last answer. */
 export const LINGER_MS = 2_000;
 export const LINGER_MAX_BYTES = 1024 * 1024;
@@ -104,6 +106,25 @@ export interface EngineOptions {
 }
 
 /** A bad engine option, refused before anything is opened. */
+/**
+ * Merge the unsent rest of c.out[0] with the buffers after it, as many as fit
+ * in COALESCE_SEND_BYTES (the caller checked that the next one does), into one
+ * buffer at c.out[0]. A large buffer is sent on its own, never copied.
+ */
+function coalesceOutput(c: Connection): void {
+  const first = c.out[0]!;
+  const parts = [c.outOffset === 0 ? first : first.subarray(c.outOffset)];
+  let size = parts[0]!.length;
+  let n = 1;
+  while (n < c.out.length && size + c.out[n]!.length <= COALESCE_SEND_BYTES) {
+    size += c.out[n]!.length;
+    parts.push(c.out[n]!);
+    n++;
+  }
+  c.out.splice(0, n, Buffer.concat(parts, size));
+  c.outOffset = 0;
+}
+
 export class EngineConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -750,7 +771,8 @@ export class Engine {
 
   /** EngineStream.write: queue one chunk and flush soon (writes in one tick share a send). */
   writeStream(c: Connection, data: Buffer, chunked: boolean): void {
-    this.queueOutput(c, chunked ? encodeChunk(data) : data);
+    if (chunked) for (const part of encodeChunk(data)) this.queueOutput(c, part);
+    else this.queueOutput(c, data);
     if (this.outputQueued(c) > MAX_STREAM_QUEUE_BYTES) {
       this.closeConnection(c, now(), null, null, 'overflow');
       return;
@@ -875,13 +897,12 @@ export class Engine {
 
   /** Write what is queued; deliver records whose answers are out; arrange EPOLLOUT or closing. */
   private flushOutput(c: Connection, t: number): void {
-    if (c.out.length > 0) {
-      let data: Buffer;
-      if (c.out.length === 1) data = c.out[0]!;
-      else {
-        data = Buffer.concat(c.out);
-        c.out = [data];
-      }
+    // One send per queued buffer, small ones merged first. Merging everything queued into one buffer
+    // copied the whole queue again whenever a piece was added behind a partial send: a streamed
+    // response (megabytes queued, added to piece by piece) was copied over and over.
+    while (c.out.length > 0) {
+      if (c.out.length > 1 && c.out[0]!.length - c.outOffset + c.out[1]!.length <= COALESCE_SEND_BYTES) coalesceOutput(c);
+      const data = c.out[0]!;
       let sent: number | null;
       try {
         sent = trySend(c.fd, c.outOffset === 0 ? data : data.subarray(c.outOffset), data.length - c.outOffset);
@@ -891,19 +912,18 @@ export class Engine {
         this.closeConnection(c, t, 'connection-reset', `send failed: ${code}`);
         return;
       }
-      if (sent !== null) {
-        // The client is taking our output: that is activity (a stream's writes come from its writer, not from reads).
-        if (sent > 0) c.lastActivity = t;
-        this.counters.bytesSent += sent;
-        c.outTotalSent += sent;
-        c.outOffset += sent;
-        if (c.outOffset === data.length) {
-          c.out.length = 0;
-          c.outOffset = 0;
-        } else {
-          this.counters.partialSends++;
-        }
+      if (sent === null) break;
+      // The client is taking our output: that is activity (a stream's writes come from its writer, not from reads).
+      if (sent > 0) c.lastActivity = t;
+      this.counters.bytesSent += sent;
+      c.outTotalSent += sent;
+      c.outOffset += sent;
+      if (c.outOffset < data.length) {
+        this.counters.partialSends++;
+        break;
       }
+      c.out.shift();
+      c.outOffset = 0;
     }
     this.deliverWritten(c, t);
     if (c.out.length > 0) {

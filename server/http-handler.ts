@@ -161,10 +161,18 @@ export function buildWholeResponse(
 
 const EMPTY = Buffer.alloc(0);
 
-/** One chunk of the chunked transfer coding (RFC 9112 §7.1): size in hex, CRLF, data, CRLF. */
-export function encodeChunk(data: Buffer): Buffer {
+/** Data up to this size is copied into one buffer with its chunk framing; larger data is not copied. */
+export const CHUNK_COPY_MAX_BYTES = 16 * 1024;
+
+/**
+ * One chunk of the chunked transfer coding (RFC 9112 §7.1): size in hex,
+ * CRLF, data, CRLF, as the buffers to send in order: one buffer for small
+ * data, else three, so that a large piece (a megabyte of records) is never
+ * copied just to frame it.
+ */
+export function encodeChunk(data: Buffer): Buffer[] {
   const size = Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1');
-  return Buffer.concat([size, data, CRLF]);
+  return data.length <= CHUNK_COPY_MAX_BYTES ? [Buffer.concat([size, data, CRLF])] : [size, data, CRLF];
 }
 
 const CRLF = Buffer.from('\r\n', 'latin1');
