@@ -8,10 +8,13 @@ import { simpleGets } from './test/batch-fixture';
 /** A hand-driven clock: frames run only when the test says so, time moves only when the test (or a tick) moves it. */
 function manualClock(msPerCall = 0) {
   const frames: (() => void)[] = [];
+  /** The delay asked with each schedule() call, in order. */
+  const delays: number[] = [];
   let t = 0;
   return {
+    delays,
     clock: {
-      schedule: (f: () => void) => { frames.push(f); },
+      schedule: (f: () => void, delayMs = 0) => { frames.push(f); delays.push(delayMs); },
       now: () => (t += msPerCall),
     },
     /** Run the frames scheduled so far; returns how many ran. */
@@ -127,6 +130,23 @@ test('listeners hear of new records at most every MIN_NOTIFY_INTERVAL_MS, and al
   assert.equal(m.scheduled, 0, 'nothing left to do');
   feed.setFilter('item');
   assert.equal(count(), 3, 'a filter change is announced at once');
+});
+
+test('while only an announcement waits for its interval, the next frame is asked for after the rest of it, not every frame', () => {
+  const { m, feed, notified } = feedAfterFirstRequest();
+  const asked = m.delays.length;
+  feed.receive(simpleGets(1, 1));
+  assert.equal(m.delays.at(-1), 0, 'a new batch: the next frame');
+  m.advance(10);
+  m.runFrames();
+  assert.equal(feed.store.length, 2, 'stored');
+  assert.equal(notified(), 1, 'not announced yet');
+  assert.equal(m.delays.length, asked + 2, 'one more frame asked for');
+  assert.equal(m.delays.at(-1), MIN_NOTIFY_INTERVAL_MS - 10, 'after the rest of the interval');
+  m.advance(MIN_NOTIFY_INTERVAL_MS - 10);
+  m.runFrames();
+  assert.equal(notified(), 2);
+  assert.equal(m.scheduled, 0);
 });
 
 test('under heavy traffic (a whole window of new rows per update) listeners hear at most every BUSY_NOTIFY_INTERVAL_MS, in a flood every FLOOD_NOTIFY_INTERVAL_MS', () => {

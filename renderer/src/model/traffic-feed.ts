@@ -46,8 +46,12 @@ export const FLOOD_RECORDS = 3000;
 export const FLOOD_NOTIFY_INTERVAL_MS = 250;
 
 export interface FeedClock {
-  /** Run `frame` once, soon (the page uses requestAnimationFrame). */
-  schedule(frame: () => void): void;
+  /**
+   * Run `frame` once, soon (the page uses requestAnimationFrame), or on the
+   * first frame after `delayMs` (when only an announcement waits for its
+   * interval: frame after frame until then would keep the browser drawing).
+   */
+  schedule(frame: () => void, delayMs?: number): void;
   now(): number;
 }
 
@@ -123,10 +127,10 @@ export class TrafficFeed {
     for (const l of this.listeners) l();
   }
 
-  private wake(): void {
+  private wake(delayMs = 0): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.clock.schedule(() => this.frame());
+    this.clock.schedule(() => this.frame(), delayMs);
   }
 
   /** One frame's work: batches first (so counts stay current), then the filter, then (at most every MIN_NOTIFY_INTERVAL_MS) listeners. */
@@ -155,7 +159,8 @@ export class TrafficFeed {
       this.version++;
       this.notify();
     }
-    // Frames continue while there is work, or news that waits for its turn to be told.
-    if (this.pending.length > 0 || !this.view.complete || this.unannounced) this.wake();
+    // Frames continue while there is work; news that waits for its turn to be told waits with a timer.
+    if (this.pending.length > 0 || !this.view.complete) this.wake();
+    else if (this.unannounced) this.wake(Math.max(0, this.lastNotify + interval - this.clock.now()));
   }
 }
