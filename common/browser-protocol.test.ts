@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BATCH_BINARY_HEADER_BYTES, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, encodeRecordsFrame, encodeStatusFrame,
+  decodeBacklog, encodeBacklogFrame, BATCH_BINARY_HEADER_BYTES, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, encodeRecordsFrame, encodeStatusFrame,
   FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, MAX_FRAME_PAYLOAD_BYTES, writeFrameHeader, type Frame,
 } from './browser-protocol';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch, RecordBatchBuilder, type RecordBatch, type RecordParts } from './record-batch';
@@ -91,10 +91,16 @@ test('a batch of mixed records round-trips field by field, and decodes to the sa
   assert.deepEqual(records[1]!.peer, { family: 'IPv6', address: '::1', port: 5555 });
 });
 
-test('the typed arrays are aligned and own their buffers (floats, ints); the layout sections are aligned too', () => {
+test('the typed arrays are always aligned: views of an aligned input (no copy), copies of a misaligned one; the layout sections are aligned too', () => {
   const batch = mixedBatch();
   const encoded = encodeRecordBatchBinary(batch);
-  // Decode from an odd offset in a larger buffer: the copies must not depend on the input's alignment.
+  // At offset 0 of its own buffer (how the page's FrameReader assembles a frame from several chunks): views.
+  const own = decodeRecordBatchBinary(encoded);
+  assert.ok(own);
+  assert.equal(own.floats.buffer, encoded.buffer, 'floats are a view');
+  assert.equal(own.ints.buffer, encoded.buffer, 'ints are a view');
+  assertSameBatch(own, batch);
+  // Decode from an odd offset in a larger buffer: copies, which must not depend on the input's alignment.
   const shifted = new Uint8Array(encoded.length + 3);
   shifted.set(encoded, 3);
   const decoded = decodeRecordBatchBinary(shifted.subarray(3));
@@ -218,7 +224,7 @@ test('every truncation and every single-byte flip of the header is refused or de
 
 const status = { state: 'listening', listen: { host: '127.0.0.1', port: 9 }, url: 'http://127.0.0.1:9/' };
 
-/** A stream of five frames of every type, a large one among them. */
+/** A stream of six frames of every type, a large one among them. */
 function sampleStream(): { bytes: Uint8Array; frames: Array<{ type: number; seq: number; payload: Uint8Array }> } {
   const big = encodeRecordBatchBinary(mixedBatch());
   const small = encodeRecordBatchBinary(new RecordBatchBuilder(64, 1).take());
@@ -228,6 +234,7 @@ function sampleStream(): { bytes: Uint8Array; frames: Array<{ type: number; seq:
     { type: FRAME_TYPE.records, seq: 1, payload: big },
     { type: FRAME_TYPE.ping, seq: 0, payload: new Uint8Array(0) },
     { type: FRAME_TYPE.records, seq: 2, payload: small },
+    { type: FRAME_TYPE.backlog, seq: 0, payload: encodeBacklogFrame(123_456).subarray(FRAME_HEADER_BYTES) },
     { type: FRAME_TYPE.records, seq: 2 ** 40, payload: big },
   ];
   const bytes = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.seq, f.payload)));
@@ -251,6 +258,28 @@ test('a frame header is 16 bytes: u32 LE length, u8 type, 3 zero bytes, f64 LE s
   assert.throws(() => encodeFrame(FRAME_TYPE.records, 0, new Uint8Array(1)), RangeError);
   assert.throws(() => encodeFrame(FRAME_TYPE.status, 3, new Uint8Array(1)), RangeError);
   assert.throws(() => writeFrameHeader(new Uint8Array(16), 0, FRAME_TYPE.ping, 0, MAX_FRAME_PAYLOAD_BYTES + 1), RangeError);
+});
+
+test('a backlog frame carries one f64 record count; anything else in its payload is refused', () => {
+  const f = encodeBacklogFrame(70_000);
+  assert.deepEqual([...f.subarray(0, 16)], [8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const [frame] = new FrameReader().push(f);
+  assert.ok(frame);
+  assert.equal(frame.type, FRAME_TYPE.backlog);
+  assert.equal(decodeBacklog(frame.payload), 70_000);
+  assert.equal(decodeBacklog(encodeBacklogFrame(0).subarray(FRAME_HEADER_BYTES)), 0, 'caught up');
+  const f64 = (n: number): Uint8Array => { const b = Buffer.alloc(8); b.writeDoubleLE(n); return new Uint8Array(b); };
+  const bad: Array<[string, Uint8Array]> = [
+    ['empty', new Uint8Array(0)],
+    ['7 bytes', new Uint8Array(7)],
+    ['9 bytes', new Uint8Array(9)],
+    ['negative', f64(-1)],
+    ['fraction', f64(2.5)],
+    ['NaN', f64(NaN)],
+    ['past 2^53', f64(2 ** 60)],
+  ];
+  for (const [name, payload] of bad) assert.equal(decodeBacklog(payload), null, name);
+  for (const n of [-1, 0.5, NaN, 2 ** 60]) assert.throws(() => encodeBacklogFrame(n), RangeError, `encode ${n}`);
 });
 
 test('FrameReader: a whole stream in one chunk gives every frame, payloads as views (no copy)', () => {
@@ -334,7 +363,8 @@ test('FrameReader: a bad header is an error state for good; the frames before it
     ['length past the maximum', header(MAX_FRAME_PAYLOAD_BYTES + 1, FRAME_TYPE.records, 1), new RegExp(`over the ${MAX_FRAME_PAYLOAD_BYTES}-byte limit`)],
     ['length 0xffffffff', header(0xffffffff, FRAME_TYPE.status, 0), /limit/],
     ['type 0', header(0, 0, 0), /unknown frame type 0/],
-    ['type 4', header(0, 4, 0), /unknown frame type 4/],
+    ['type 5', header(0, 5, 0), /unknown frame type 5/],
+    ['backlog seq 1', header(0, FRAME_TYPE.backlog, 1), /sequence number 1/],
     ['type 255', header(0, 255, 0), /unknown frame type 255/],
     ['reserved byte', header(0, FRAME_TYPE.ping, 0, 1), /reserved/],
     ['records seq 0', header(0, FRAME_TYPE.records, 0), /sequence number 0/],

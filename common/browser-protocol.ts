@@ -26,11 +26,13 @@
  * | offset | size | field                                                            |
  * | ------ | ---- | ---------------------------------------------------------------- |
  * | 0      | 4    | u32 payload length (≤ MAX_FRAME_PAYLOAD_BYTES)                   |
- * | 4      | 1    | u8 type: FRAME_TYPE.records 1, .status 2, .ping 3                |
+ * | 4      | 1    | u8 type: FRAME_TYPE.records 1, .status 2, .ping 3, .backlog 4    |
  * | 5      | 3    | zero                                                             |
  * | 8      | 8    | f64 sequence number: records only (1, 2, …), 0 for the others    |
  * | 16     | len  | records: encodeRecordBatchBinary bytes; status: EngineStatus as   |
- * |        |      | UTF-8 JSON; ping: empty (a heartbeat, to be ignored)             |
+ * |        |      | UTF-8 JSON; ping: empty (a heartbeat, to be ignored); backlog:   |
+ * |        |      | f64, records captured and not yet sent on this stream (0 once    |
+ * |        |      | it has caught up; see cli/ui/record-feed.ts on pacing)           |
  *
  * A header that breaks these rules (unknown type, non-zero reserved bytes, a
  * length past the maximum, a sequence number that is not a positive integer
@@ -66,6 +68,7 @@ export const FRAME_TYPE = {
   records: 1,
   status: 2,
   ping: 3,
+  backlog: 4,
 } as const;
 export type FrameType = (typeof FRAME_TYPE)[keyof typeof FRAME_TYPE];
 
@@ -170,8 +173,16 @@ function encodeBatchAfter(batch: RecordBatch, room: number): Uint8Array {
   return room === 0 ? out : whole;
 }
 
-/** `n` elements of `width` bytes at `at` in `src`, copied into a new (so aligned) typed array. */
-function copyNumbers<T extends Float64Array | Int32Array>(src: Uint8Array, at: number, n: number, Kind: new (n: number) => T, width: 4 | 8): T {
+/**
+ * `n` elements of `width` bytes at `at` in `src`: a view when they are aligned
+ * for the typed array (a frame payload the FrameReader assembled from several
+ * chunks starts at offset 0 of its own buffer, and the header keeps the floats
+ * and ints aligned from there), else a copy into a new, aligned array.
+ */
+function numbersAt<T extends Float64Array | Int32Array>(
+  src: Uint8Array, at: number, n: number, Kind: { new (n: number): T; new (b: ArrayBufferLike, offset: number, n: number): T }, width: 4 | 8,
+): T {
+  if (LITTLE_ENDIAN && (src.byteOffset + at) % width === 0) return new Kind(src.buffer, src.byteOffset + at, n);
   const out = new Kind(n);
   if (LITTLE_ENDIAN) {
     new Uint8Array(out.buffer).set(src.subarray(at, at + n * width));
@@ -200,8 +211,9 @@ function parseStrings(utf8: Uint8Array): string[] | null {
  * integers, or records that do not walk (counts inconsistent with the ints,
  * floats or strings: checked with decodeSummariesInto, so a non-null result
  * is safe to hand to decodeRecordBatch and decodeRecordSummaries).
- * floats and ints are fresh aligned copies; bytes is a view into `input`
- * (no copy), so the caller must not reuse `input` afterwards. Never throws.
+ * bytes is a view into `input` (no copy), and so are floats and ints when
+ * `input` has them aligned (else they are aligned copies), so the caller must
+ * not reuse `input` afterwards. Never throws.
  *
  * `walk: false` skips the record walk (every other check stays): for a
  * caller that walks the batch itself right away and survives a walk that
@@ -238,8 +250,8 @@ export function decodeRecordBatchBinary(input: Uint8Array, options: { walk?: boo
     version: RECORD_BATCH_VERSION,
     count,
     bytes: input.subarray(bytesAt, stringsAt),
-    ints: copyNumbers(input, intsAt, intCount, Int32Array, 4),
-    floats: copyNumbers(input, floatsAt, floatCount, Float64Array, 8),
+    ints: numbersAt(input, intsAt, intCount, Int32Array, 4),
+    floats: numbersAt(input, floatsAt, floatCount, Float64Array, 8),
     baseId,
     baseConnectionId,
     strings,
@@ -265,7 +277,8 @@ function walks(batch: RecordBatch): boolean {
 
 /* ---- frames of UI_PATHS.events ---- */
 
-const isFrameType = (t: number): t is FrameType => t === FRAME_TYPE.records || t === FRAME_TYPE.status || t === FRAME_TYPE.ping;
+const isFrameType = (t: number): t is FrameType =>
+  t === FRAME_TYPE.records || t === FRAME_TYPE.status || t === FRAME_TYPE.ping || t === FRAME_TYPE.backlog;
 
 /**
  * Write a frame header at `at` in `target` (which must have FRAME_HEADER_BYTES
@@ -306,6 +319,24 @@ export function encodeRecordsFrame(seq: number, batch: RecordBatch): Uint8Array 
 /** The status frame: EngineStatus (or any value) as UTF-8 JSON. */
 export function encodeStatusFrame(status: unknown): Uint8Array {
   return encodeFrame(FRAME_TYPE.status, 0, new text.TextEncoder().encode(JSON.stringify(status)));
+}
+
+/** Payload size of a backlog frame: one f64. */
+export const BACKLOG_PAYLOAD_BYTES = 8;
+
+/** The frame telling a page how many captured records it has not been sent yet. */
+export function encodeBacklogFrame(records: number): Uint8Array {
+  if (!(Number.isSafeInteger(records) && records >= 0)) throw new RangeError(`backlog of ${records} records`);
+  const payload = new Uint8Array(BACKLOG_PAYLOAD_BYTES);
+  new DataView(payload.buffer).setFloat64(0, records, true);
+  return encodeFrame(FRAME_TYPE.backlog, 0, payload);
+}
+
+/** A backlog frame's record count, or null when the payload is not one (wrong size, not a whole number ≥ 0). */
+export function decodeBacklog(payload: Uint8Array): number | null {
+  if (payload.length !== BACKLOG_PAYLOAD_BYTES) return null;
+  const n = new DataView(payload.buffer, payload.byteOffset, BACKLOG_PAYLOAD_BYTES).getFloat64(0, true);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 export interface Frame {
