@@ -51,6 +51,9 @@ const VALID: Array<{ name: string; argv: string[]; want: Command }> = [
   { name: 'ui', argv: ['serve', '--ui'], want: serve({ ui: true }) },
   { name: 'ui with port and host, in any order', argv: ['serve', '--ui-port', '9001', '--ui-host=::1', '--ui'], want: serve({ ui: true, uiPort: 9001, uiHost: '::1' }) },
   { name: 'ui port 0', argv: ['serve', '--ui', '--ui-port=0'], want: serve({ ui: true, uiPort: 0 }) },
+  { name: 'ui feed rate', argv: ['serve', '--ui', '--ui-feed-rate', '512'], want: serve({ ui: true, uiFeedRateKiB: 512 }) },
+  { name: 'ui feed rate 0 (never held back)', argv: ['serve', '--ui', '--ui-feed-rate=0'], want: serve({ ui: true, uiFeedRateKiB: 0 }) },
+  { name: 'ui feed rate at its maximum', argv: ['serve', '--ui', '--ui-feed-rate', '1048576'], want: serve({ ui: true, uiFeedRateKiB: 1_048_576 }) },
   { name: 'ui on a LAN address', argv: ['serve', '--ui', '--ui-host', '192.168.1.5'], want: serve({ ui: true, uiHost: '192.168.1.5' }) },
   {
     name: 'everything together',
@@ -112,6 +115,15 @@ const INVALID: Array<{ name: string; argv: string[]; error: string }> = [
   { name: 'ui port without ui', argv: ['serve', '--ui-port', '1'], error: '--ui-port is for the browser inspector; add --ui' },
   { name: 'ui host without ui', argv: ['serve', '--ui-host', '::1'], error: '--ui-host is for the browser inspector; add --ui' },
   { name: 'ui port too large', argv: ['serve', '--ui', '--ui-port', '65536'], error: '--ui-port must be a whole number from 0 to 65535, got "65536"' },
+  { name: 'ui feed rate without ui', argv: ['serve', '--ui-feed-rate', '512'], error: '--ui-feed-rate is for the browser inspector; add --ui' },
+  {
+    name: 'ui feed rate too large', argv: ['serve', '--ui', '--ui-feed-rate', '1048577'],
+    error: '--ui-feed-rate must be a whole number of KiB a second from 0 to 1048576, got "1048577"',
+  },
+  {
+    name: 'ui feed rate not a number', argv: ['serve', '--ui', '--ui-feed-rate', '2M'],
+    error: '--ui-feed-rate must be a whole number of KiB a second from 0 to 1048576, got "2M"',
+  },
   { name: 'ui port twice', argv: ['serve', '--ui', '--ui-port', '1', '--ui-port', '2'], error: '--ui-port is given more than once' },
   {
     name: 'ui host that is a name', argv: ['serve', '--ui', '--ui-host', 'localhost'],

@@ -10,6 +10,7 @@
  * option may be given once; `--header` repeats.
  */
 import { validateListen } from '../common/app-settings';
+import { PACED_BYTES_PER_SECOND } from './ui/record-feed';
 import type { HeaderPair } from '../common/capture-record';
 import { MAX_CANNED_STATUS, MIN_CANNED_STATUS } from '../common/canned-response';
 import {
@@ -21,6 +22,14 @@ export const DEFAULT_PORT = 8080;
 /** The browser inspector (--ui) listens on loopback unless told otherwise; its port is picked by the system. */
 export const DEFAULT_UI_HOST = '127.0.0.1';
 export const DEFAULT_UI_PORT = 0;
+/**
+ * `--ui-feed-rate` in KiB a second: while capture publishes more than this,
+ * the inspector page is fed no more (cli/ui/record-feed.ts, pacing). 2 MiB/s
+ * is about 11,000 small requests a second.
+ */
+export const DEFAULT_UI_FEED_RATE_KIB = PACED_BYTES_PER_SECOND / 1024;
+/** The largest `--ui-feed-rate` (1 GiB/s: far past anything a page can take). */
+export const MAX_UI_FEED_RATE_KIB = 1024 * 1024;
 export const MAX_PORT = 65535;
 /** Each captured body is held in memory and printed; a larger limit is refused rather than risking the process. */
 export const MAX_CAPTURE_BODY_BYTES = 1024 * 1024 * 1024;
@@ -51,6 +60,8 @@ export interface ServeOptions {
   ui: boolean;
   uiHost: string;
   uiPort: number;
+  /** `--ui-feed-rate`: KiB a second the page is fed while capture outpaces it; 0 never holds it back. */
+  uiFeedRateKiB: number;
 }
 
 /** `sockeye serve` with no options. Copy it (the headers array is shared). */
@@ -70,6 +81,7 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
   ui: false,
   uiHost: DEFAULT_UI_HOST,
   uiPort: DEFAULT_UI_PORT,
+  uiFeedRateKiB: DEFAULT_UI_FEED_RATE_KIB,
 });
 
 export type Command =
@@ -126,6 +138,11 @@ Options:
   --ui-port N               the inspector's TCP port; 0 picks a free one (default ${DEFAULT_UI_PORT})
   --ui-host ADDR            the inspector's IP address (default ${DEFAULT_UI_HOST}); another than
                             loopback lets other machines reach it (a warning is printed)
+  --ui-feed-rate KIB        while requests arrive faster than this many KiB of records a
+                            second, the page is fed no more than that, so that the browser
+                            leaves the CPU to capture; it shows how many are still to come
+                            and catches up when traffic slows. 0 never holds the page back
+                            (default ${DEFAULT_UI_FEED_RATE_KIB}, about 11,000 small requests a second)
   -h, --help                show this help
 
 Timeouts are in milliseconds, from 1 to ${MAX_TIMEOUT_MS}; they are checked a few times a second.
@@ -134,6 +151,7 @@ Timeouts are in milliseconds, from 1 to ${MAX_TIMEOUT_MS}; they are checked a fe
 const VALUE_OPTION_NAMES = [
   'host', 'port', 'status', 'header', 'body', 'response', 'capture-body-bytes',
   'head-timeout', 'body-timeout', 'idle-timeout', 'max-connections', 'ui-port', 'ui-host',
+  'ui-feed-rate',
 ] as const;
 type ValueOption = (typeof VALUE_OPTION_NAMES)[number];
 const VALUE_OPTIONS: ReadonlySet<string> = new Set<string>(VALUE_OPTION_NAMES);
@@ -219,7 +237,7 @@ function parseServe(argv: readonly string[]): ArgsResult {
     const problem = applyValue(options, name as ValueOption, value);
     if (problem !== null) return fail(problem);
   }
-  for (const name of ['ui-port', 'ui-host']) {
+  for (const name of ['ui-port', 'ui-host', 'ui-feed-rate']) {
     if (seen.has(name) && !options.ui) return fail(`--${name} is for the browser inspector; add --ui`);
   }
   return { ok: true, value: { command: 'serve', options } };
@@ -263,6 +281,8 @@ function applyValue(options: ServeOptions, name: ValueOption, value: string): st
       return wholeNumberOption(name, value, 1, MAX_CONNECTIONS_LIMIT, (n) => { options.maxConnections = n; });
     case 'ui-port':
       return wholeNumberOption(name, value, 0, MAX_PORT, (n) => { options.uiPort = n; });
+    case 'ui-feed-rate':
+      return wholeNumberOption(name, value, 0, MAX_UI_FEED_RATE_KIB, (n) => { options.uiFeedRateKiB = n; }, 'KiB a second');
     case 'ui-host': {
       const problem = uiHostProblem(value);
       if (problem !== null) return problem;

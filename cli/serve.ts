@@ -122,6 +122,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       inspector = Inspector.start({
         uiHost: options.uiHost,
         uiPort: options.uiPort,
+        feedBytesPerSecond: options.uiFeedRateKiB * 1024,
         capture: engine,
         response,
         host: {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, type Frame,
+  decodeBacklog, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, type Frame,
 } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
@@ -57,6 +57,25 @@ function targetsOf(s: FakeStream): string[] {
 }
 
 const idsOf = (s: FakeStream): number[] => recordFrames(s).map((f) => f.seq);
+
+/** The record counts of the stream's backlog frames, in order. */
+const backlogsOf = (s: FakeStream): number[] => framesOf(s).filter((f) => f.type === FRAME_TYPE.backlog).map((f) => {
+  const n = decodeBacklog(f.payload);
+  assert.notEqual(n, null);
+  return n!;
+});
+
+/** Records frames complete so far (the stream may stop inside one while it is paced). */
+const recordsSoFar = (s: FakeStream): number => new FrameReader().push(s.bytes).filter((f) => f.type === FRAME_TYPE.records).length;
+
+/** Poll `check` (real time; the pump runs on real timers) until it holds or a second has passed. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const until = Date.now() + 1000;
+  while (!check()) {
+    if (Date.now() > until) assert.fail(`not within 1 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 
 const statusesOf = (s: FakeStream): EngineStatus[] =>
   framesOf(s).filter((f) => f.type === FRAME_TYPE.status).map((f) => JSON.parse(Buffer.from(f.payload).toString('utf8')) as EngineStatus);
@@ -161,7 +180,8 @@ test('many drops keep sequence numbers and replay right (the kept array is compa
 });
 
 test('a frame far larger than the high-water mark goes out in pieces as the client reads; a status waits for its end', async () => {
-  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1 });
+  // Never a flood here (this is about pieces; pacing has its own tests below).
+  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1, floodBytesPerSecond: Infinity });
   const s = new FakeStream();
   s.queued = 0;
   let maxQueued = 0;
@@ -185,9 +205,11 @@ test('a frame far larger than the high-water mark goes out in pieces as the clie
     s.queued = 0;
     await new Promise((r) => setTimeout(r, 3));
   }
-  const frames = framesOf(s);
+  // Backlog frames come between (the stream waited at its high-water mark with records unsent).
+  const frames = framesOf(s).filter((f) => f.type !== FRAME_TYPE.backlog);
   assert.deepEqual(frames.map((f) => f.type), [FRAME_TYPE.status, FRAME_TYPE.records, FRAME_TYPE.status, FRAME_TYPE.records]);
   assert.deepEqual(targetsOf(s), [bigTarget, '/after']);
+  assert.equal(backlogsOf(s).at(-1), 0, 'told it has caught up');
   assert.ok(maxQueued <= 1000 + WRITE_PIECE_BYTES + 1024, `never more than high water + one piece unsent (${maxQueued})`);
   assert.equal(feed.stats().oversized, 0);
 });
@@ -285,4 +307,133 @@ test('close ends every stream; a later subscriber is ended at once', () => {
   feed.subscribe(late, null);
   assert.equal(late.closed, true);
   assert.equal(late.text, '');
+});
+
+/* ---- pacing during a flood ---- */
+
+/** A feed on a hand-moved clock whose flood rate is `floodFrames` frames per rate window and whose paced burst is `burstFrames` frames. */
+function pacedFeed(floodFrames: number, burstFrames: number) {
+  const frameBytes = recordsFrame(1, batchFor('/00')).length;
+  const clock = { t: 0 };
+  const paceTickMs = 5;
+  const feed = newFeed({
+    now: () => clock.t,
+    rateWindowMs: 1000,
+    floodBytesPerSecond: floodFrames * frameBytes,
+    // burstBytes = paced × tick / 1000
+    pacedBytesPerSecond: (burstFrames * frameBytes * 1000) / paceTickMs,
+    paceTickMs,
+  });
+  return { feed, clock, paceTickMs };
+}
+
+test('under the flood rate every batch goes out at once, and no backlog is told', () => {
+  const { feed, clock } = pacedFeed(10, 3);
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  // 8 batches a window for 5 windows: below the flood rate of 10.
+  for (let w = 0; w < 5; w++) {
+    for (let i = 0; i < 8; i++) feed.publishBatch(batchFor('/00', w * 8 + i + 1));
+    assert.equal(idsOf(s).length, (w + 1) * 8, `window ${w}: all sent`);
+    clock.t += 1000;
+  }
+  assert.equal(feed.stats().flooded, false);
+  assert.deepEqual(backlogsOf(s), []);
+});
+
+test('a flood paces each stream to a burst per tick, tells it its backlog, and sends the rest at full speed once the flood ends', async () => {
+  const { feed, clock, paceTickMs } = pacedFeed(10, 3);
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  // Targets of one width: every frame is the same size.
+  const target = (i: number): string => `/${String(i).padStart(2, '0')}`;
+  for (let i = 1; i <= 40; i++) feed.publishBatch(batchFor(target(i), i));
+  assert.equal(feed.stats().flooded, true);
+  // 10 frames fit the flood rate; the 11th makes it a flood, and the stream has one burst (3 frames) left.
+  assert.equal(idsOf(s).length, 13, 'the first ten, then one burst');
+  assert.deepEqual(backlogsOf(s), [1], 'told once per tick: 1 behind when the 14th batch had to wait');
+
+  // A tick later the stream has another burst, and is told what is still behind.
+  clock.t += paceTickMs;
+  await eventually(() => recordsSoFar(s) === 16, 'a second burst');
+  assert.deepEqual(backlogsOf(s), [1, 24]);
+  clock.t += paceTickMs / 2;
+  await new Promise((r) => setTimeout(r, 3 * paceTickMs));
+  assert.equal(idsOf(s).length, 16, 'half a tick later: no dribble');
+
+  // A second stream during the flood is paced on its own: one burst of history to begin with.
+  const late = new FakeStream();
+  feed.subscribe(late, null);
+  assert.equal(idsOf(late).length, 3);
+  assert.deepEqual(backlogsOf(late), [37]);
+
+  // Nothing published for two windows: no flood; both streams get everything, in order, and hear they caught up.
+  clock.t += 2000;
+  await eventually(() => recordsSoFar(s) === 40 && recordsSoFar(late) === 40, 'the rest at full speed');
+  assert.equal(feed.stats().flooded, false);
+  const all = Array.from({ length: 40 }, (_, i) => i + 1);
+  assert.deepEqual(idsOf(s), all);
+  assert.deepEqual(idsOf(late), all);
+  assert.deepEqual(targetsOf(s), all.map(target));
+  assert.equal(backlogsOf(s).at(-1), 0, 'caught up');
+  assert.equal(backlogsOf(late).at(-1), 0, 'caught up');
+});
+
+test('a paced burst finishes the frame it started; the overrun is owed by the next bursts, and news never waits', async () => {
+  const { feed, clock, paceTickMs } = pacedFeed(1, 1);
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  feed.publishBatch(batchFor('/00', 1)); // one frame: not yet a flood
+  const big = batchFor(`/${'x'.repeat(4000)}`, 2); // far larger than a burst (one small frame)
+  feed.publishBatch(big);
+  assert.equal(feed.stats().flooded, true);
+  assert.equal(recordsSoFar(s), 2, 'the burst that began the large frame finished it');
+  assert.equal(new FrameReader().push(s.bytes).length, framesOf(s).length, 'the stream waits between frames');
+  feed.publishBatch(batchFor('/00', 3));
+  assert.equal(recordsSoFar(s), 2, 'the next frame waits: the overrun is owed');
+  feed.publishStatus({ state: 'starting', listen: LISTEN });
+  assert.deepEqual(statusesOf(s).map((x) => x.state), ['listening', 'starting'], 'a status goes out at once');
+  // A tick pays back one small frame's worth of a debt of about fourteen: still waiting.
+  clock.t += paceTickMs;
+  await new Promise((r) => setTimeout(r, 4 * paceTickMs));
+  assert.equal(recordsSoFar(s), 2, 'still owed');
+  assert.equal(backlogsOf(s).at(-1), 1, 'told what waits');
+  clock.t += 2000;
+  await eventually(() => recordsSoFar(s) === 3, 'the rest, once the flood has passed');
+  assert.deepEqual(idsOf(s), [1, 2, 3]);
+});
+
+test('a slow reader is told its backlog while it is paused, and 0 when it has caught up', async () => {
+  const feed = newFeed({ highWaterBytes: 10, pumpIntervalMs: 1, paceTickMs: 0 });
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  s.queued = 100;
+  for (let i = 1; i <= 5; i++) feed.publishBatch(batchFor(`/${i}`, i));
+  assert.deepEqual(idsOf(s), []);
+  assert.equal(backlogsOf(s).at(-1), 5);
+  s.queued = 0;
+  await eventually(() => recordsSoFar(s) === 5, 'drained');
+  assert.equal(backlogsOf(s).at(-1), 0);
+});
+
+test('a stream whose backlog passes half the history is no longer paced: a long flood must not push its records out unsent', () => {
+  const frameBytes = recordsFrame(1, batchFor('/00')).length;
+  const clock = { t: 0 };
+  const feed = newFeed({
+    now: () => clock.t,
+    maxHistoryBytes: 100 * frameBytes,
+    floodBytesPerSecond: 10 * frameBytes,
+    pacedBytesPerSecond: 3 * frameBytes,
+    paceTickMs: 1000,
+  });
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  // 10 unpaced, then one burst of 3; then the backlog grows to half the history (50 frames) and is held
+  // just under it: each new frame lets the oldest waiting one out.
+  for (let i = 1; i <= 80; i++) feed.publishBatch(batchFor('/00', i));
+  const sent = idsOf(s).length;
+  assert.equal(feed.stats().flooded, true, 'still a flood');
+  assert.equal(feed.stats().dropped, 0, 'nothing dropped from the history');
+  assert.equal(sent, 80 - 49, 'paced until 50 frames were waiting, then one out for each one in');
+  assert.deepEqual(idsOf(s), Array.from({ length: sent }, (_, i) => i + 1), 'in order');
 });

@@ -22,8 +22,24 @@
  * Status frames (EngineStatus as UTF-8 JSON, sequence number 0) and a ping
  * frame every HEARTBEAT_INTERVAL_MS (proxies close silent connections) go to
  * every stream, between records frames, never inside one.
+ *
+ * Pacing (capture first): while the capture engine publishes more than
+ * FLOOD_BYTES_PER_SECOND of frames, each stream is sent at most
+ * PACED_BYTES_PER_SECOND, in bursts of PACE_TICK_MS worth that end between
+ * frames (an overrun is owed by the next bursts). The page's work
+ * (receiving, decoding, storing, drawing) runs on the same CPUs as the
+ * engine, and following 40,000 requests a second took a third of a core
+ * from it (bench/README.md, ui-browser-load); paced, the page follows about
+ * 11,000 small requests a second and the rest waits in the history, to be sent at full
+ * speed as soon as the flood eases. Nothing is dropped by pacing: a stream
+ * whose backlog passes PACE_MAX_BACKLOG_SHARE of the history is no longer
+ * paced (a long flood would otherwise push its records out of the history
+ * before they were sent), so the page then costs capture CPU again. A stream
+ * left behind (paced, or a slow reader) gets a backlog frame, at most twice
+ * every PACE_TICK_MS, saying how many captured records it has not been sent, and
+ * one saying 0 when it has caught up, so the page can say it is behind.
  */
-import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
+import { encodeBacklogFrame, encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
 import type { ResponseStream } from '../../server/http-handler';
@@ -45,6 +61,25 @@ export const WRITE_PIECE_BYTES = 1024 * 1024;
 export const PUMP_INTERVAL_MS = 10;
 /** Idle streams get a ping frame this often (many proxies close a connection silent for 30–60 s). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
+/**
+ * Capture publishing more frame bytes than this in a RATE_WINDOW_MS window
+ * (the current or the one before) is a flood: streams are paced. About
+ * 11,000 small requests a second; the 5,000 a second the UI is built to
+ * follow live (bench/ui-browser-load.ts, part A) stay well below it.
+ */
+export const FLOOD_BYTES_PER_SECOND = 2 * 1024 * 1024;
+/** What one stream is sent per second during a flood (`serve --ui-feed-rate` sets both, in KiB). */
+export const PACED_BYTES_PER_SECOND = 2 * 1024 * 1024;
+/**
+ * A paced stream gets its share in bursts this far apart: a few large writes
+ * wake the browser far less often than one per batch (a batch every 16 ms).
+ * Backlog frames on a stream are at least half of it apart.
+ */
+export const PACE_TICK_MS = 1000;
+/** The window the capture rate is measured over. */
+export const RATE_WINDOW_MS = 1000;
+/** A stream is paced only while its unsent frames are less than this share of the history bound. */
+export const PACE_MAX_BACKLOG_SHARE = 0.5;
 
 /** A Buffer over the array's bytes (no copy). */
 const asBuffer = (a: Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -58,6 +93,12 @@ export interface FeedOptions {
   maxQueueBytes?: number;
   heartbeatMs?: number;
   pumpIntervalMs?: number;
+  floodBytesPerSecond?: number;
+  pacedBytesPerSecond?: number;
+  paceTickMs?: number;
+  rateWindowMs?: number;
+  /** Milliseconds from any fixed point (performance.now by default); tests drive it by hand. */
+  now?: () => number;
 }
 
 export interface FeedStats {
@@ -71,6 +112,10 @@ export interface FeedStats {
   subscribers: number;
   /** Streams ended for holding too many unsent bytes. */
   endedForBackpressure: number;
+  /** True while capture publishes faster than the flood rate (streams are paced). */
+  flooded: boolean;
+  /** Records published so far. */
+  publishedRecords: number;
   /**
    * Batches past the frame format's MAX_FRAME_PAYLOAD_BYTES: numbered, never
    * sent. It is above what the CLI can capture in one batch, so 0 unless
@@ -88,6 +133,12 @@ interface Subscriber {
   current?: Buffer | null;
   /** Status and ping frames waiting for the end of the records frame being written. */
   control: Buffer[];
+  /** Bytes this stream may still be sent in the current burst, and when its next burst may begin. */
+  allowance: number;
+  nextBurstAt: number;
+  /** The last backlog told to this stream (0: none, or caught up) and when. */
+  toldBacklog: number;
+  toldAt: number;
 }
 
 /** The frame for one status (sequence number 0: it does not move the page's cursor). */
@@ -112,6 +163,15 @@ export function parseAfterSeq(value: string | null): number | null {
 
 export class RecordFeed {
   private readonly frames: Buffer[] = [];
+  /** Per kept frame (same index as `frames`): records and frame bytes published before it. */
+  private readonly recordsBefore: number[] = [];
+  private readonly bytesBefore: number[] = [];
+  private publishedRecords = 0;
+  private publishedBytes = 0;
+  /** Frame bytes published in the current rate window (started at windowStart) and in the one before. */
+  private windowStart = -Infinity;
+  private windowBytes = 0;
+  private previousWindowBytes = 0;
   /** Index in `frames` of the oldest kept frame (dropping advances it; the array is compacted now and then). */
   private head = 0;
   /** Sequence number of frames[head]. */
@@ -125,6 +185,8 @@ export class RecordFeed {
   private currentStatus: EngineStatus;
   private readonly subscribers = new Set<Subscriber>();
   private pumpTimer: NodeJS.Timeout | null = null;
+  /** When the pump timer fires (to bring it forward when a sooner pump is needed). */
+  private pumpDue = Infinity;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -132,6 +194,13 @@ export class RecordFeed {
   private readonly highWaterBytes: number;
   private readonly maxQueueBytes: number;
   private readonly pumpIntervalMs: number;
+  private readonly floodBytesPerSecond: number;
+  private readonly pacedBytesPerSecond: number;
+  private readonly paceTickMs: number;
+  private readonly rateWindowMs: number;
+  /** A paced stream's largest allowance: one tick's worth. */
+  private readonly burstBytes: number;
+  private readonly now: () => number;
 
   constructor(options: FeedOptions) {
     this.currentStatus = options.status;
@@ -139,6 +208,12 @@ export class RecordFeed {
     this.highWaterBytes = options.highWaterBytes ?? STREAM_HIGH_WATER_BYTES;
     this.maxQueueBytes = options.maxQueueBytes ?? MAX_SUBSCRIBER_QUEUE_BYTES;
     this.pumpIntervalMs = options.pumpIntervalMs ?? PUMP_INTERVAL_MS;
+    this.floodBytesPerSecond = options.floodBytesPerSecond ?? FLOOD_BYTES_PER_SECOND;
+    this.pacedBytesPerSecond = options.pacedBytesPerSecond ?? PACED_BYTES_PER_SECOND;
+    this.paceTickMs = options.paceTickMs ?? PACE_TICK_MS;
+    this.rateWindowMs = options.rateWindowMs ?? RATE_WINDOW_MS;
+    this.burstBytes = Math.max(1, Math.floor((this.pacedBytesPerSecond * this.paceTickMs) / 1000));
+    this.now = options.now ?? (() => performance.now());
     this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
   }
@@ -157,6 +232,8 @@ export class RecordFeed {
       subscribers: this.subscribers.size,
       endedForBackpressure: this.endedForBackpressure,
       oversized: this.oversized,
+      flooded: this.flooded(),
+      publishedRecords: this.publishedRecords,
     };
   }
 
@@ -183,7 +260,12 @@ export class RecordFeed {
     }
     const seq = this.nextSeq++;
     this.frames.push(frame);
+    this.recordsBefore.push(this.publishedRecords);
+    this.bytesBefore.push(this.publishedBytes);
+    this.publishedRecords += batch.count;
+    this.publishedBytes += frame.length;
     this.keptBytes += frame.length;
+    this.countRate(frame.length);
     // Oldest first; the newest frame is always kept, even alone past the bound.
     while (this.keptBytes > this.maxHistoryBytes && this.frames.length - this.head > 1) {
       const old = this.frames[this.head]!;
@@ -196,6 +278,8 @@ export class RecordFeed {
     }
     if (this.head > 1024 && this.head * 2 > this.frames.length) {
       this.frames.splice(0, this.head);
+      this.recordsBefore.splice(0, this.head);
+      this.bytesBefore.splice(0, this.head);
       this.head = 0;
     }
     for (const s of this.subscribers) this.pump(s);
@@ -219,7 +303,16 @@ export class RecordFeed {
       return;
     }
     const last = parseAfterSeq(after);
-    const sub: Subscriber = { stream, next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq), offset: 0, control: [] };
+    const sub: Subscriber = {
+      stream,
+      next: last === null ? this.firstSeq : Math.min(last + 1, this.nextSeq),
+      offset: 0,
+      control: [],
+      allowance: this.burstBytes,
+      nextBurstAt: this.now() + this.paceTickMs,
+      toldBacklog: 0,
+      toldAt: -Infinity,
+    };
     stream.write(statusFrame(this.currentStatus));
     if (stream.closed) return;
     this.subscribers.add(sub);
@@ -233,6 +326,7 @@ export class RecordFeed {
     clearInterval(this.heartbeat);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = null;
+    this.pumpDue = Infinity;
     for (const s of [...this.subscribers]) s.stream.end();
     this.subscribers.clear();
   }
@@ -252,7 +346,11 @@ export class RecordFeed {
         for (const frame of sub.control) stream.write(frame);
         sub.control.length = 0;
       }
-      if (sub.next >= this.nextSeq || stream.closed) return;
+      if (stream.closed) return;
+      if (sub.next >= this.nextSeq) {
+        if (sub.toldBacklog > 0) this.tellBacklog(sub);
+        return;
+      }
       const queued = stream.queuedBytes;
       if (queued > this.maxQueueBytes) {
         this.endedForBackpressure++;
@@ -261,11 +359,34 @@ export class RecordFeed {
         return;
       }
       if (queued > this.highWaterBytes) {
-        this.schedulePump();
+        this.behind(sub);
+        this.schedulePump(this.pumpIntervalMs);
         return;
+      }
+      const flooded = this.flooded();
+      // Past the backlog bound the stream is sent as capture publishes (what it is sent then is not owed).
+      const paced = flooded && this.unsentBytes(sub) < this.maxHistoryBytes * PACE_MAX_BACKLOG_SHARE;
+      if (paced && sub.offset === 0 && sub.allowance <= 0) {
+        // At most a burst per tick, in few large writes (never a dribble). A burst finishes the frame it
+        // started, so a paced stream waits between frames (status and backlog news need not wait); what it
+        // overran is owed by the next bursts.
+        const now = this.now();
+        if (now < sub.nextBurstAt) {
+          this.behind(sub);
+          this.schedulePump(sub.nextBurstAt - now);
+          return;
+        }
+        sub.allowance += this.burstBytes;
+        sub.nextBurstAt = now + this.paceTickMs;
+        if (sub.allowance <= 0) continue;
+      } else if (!flooded) {
+        // Unpaced, the current tick counts as this stream's first burst should a flood begin.
+        sub.allowance = this.burstBytes;
+        sub.nextBurstAt = this.now() + this.paceTickMs;
       }
       const frame = sub.offset === 0 ? this.frameAt(sub.next) : sub.current!;
       const end = Math.min(frame.length, sub.offset + WRITE_PIECE_BYTES);
+      if (paced) sub.allowance -= end - sub.offset;
       if (end > sub.offset) stream.write(sub.offset === 0 && end === frame.length ? frame : frame.subarray(sub.offset, end));
       if (end >= frame.length) {
         sub.next++;
@@ -282,6 +403,64 @@ export class RecordFeed {
     return this.frames[this.head + (seq - this.firstSeq)]!;
   }
 
+  /** Index in the per-frame arrays of the next frame `sub` needs (a frame being written that has since left the history counts from the oldest kept one). */
+  private indexOfNext(sub: Subscriber): number {
+    return this.head + (Math.max(sub.next, this.firstSeq) - this.firstSeq);
+  }
+
+  /** Records published and not yet sent to `sub` (a frame sent in part counts as not sent). */
+  private backlogOf(sub: Subscriber): number {
+    return sub.next >= this.nextSeq ? 0 : this.publishedRecords - this.recordsBefore[this.indexOfNext(sub)]!;
+  }
+
+  /** Frame bytes published and not yet sent to `sub`. */
+  private unsentBytes(sub: Subscriber): number {
+    return sub.next >= this.nextSeq ? 0 : this.publishedBytes - this.bytesBefore[this.indexOfNext(sub)]! - sub.offset;
+  }
+
+  /**
+   * `sub` waits with records unsent: tell it how many, at most twice a tick (once a tick could miss
+   * every paced wait by a hair: the bursts themselves are a tick apart).
+   */
+  private behind(sub: Subscriber): void {
+    if (this.now() - sub.toldAt >= this.paceTickMs / 2) this.tellBacklog(sub);
+  }
+
+  /**
+   * Send `sub` its backlog now, or after the records frame it is in the middle of (then that frame, which
+   * arrives first, is not counted): the page subtracts what it receives after the news from it.
+   */
+  private tellBacklog(sub: Subscriber): void {
+    const n = sub.offset === 0 ? this.backlogOf(sub) : this.backlogOf({ ...sub, next: sub.next + 1, offset: 0 });
+    sub.toldBacklog = n;
+    sub.toldAt = this.now();
+    const frame = asBuffer(encodeBacklogFrame(n));
+    if (sub.offset === 0) sub.stream.write(frame);
+    else sub.control.push(frame);
+  }
+
+  /** Count `bytes` published now into the capture rate. */
+  private countRate(bytes: number): void {
+    this.rollWindow();
+    this.windowBytes += bytes;
+  }
+
+  private rollWindow(): void {
+    const now = this.now();
+    if (now - this.windowStart < this.rateWindowMs) return;
+    // The window just ended becomes "the one before" only if it ended less than a window ago.
+    this.previousWindowBytes = now - this.windowStart < 2 * this.rateWindowMs ? this.windowBytes : 0;
+    this.windowStart = now;
+    this.windowBytes = 0;
+  }
+
+  /** Capture is publishing faster than the flood rate (this window or the one before). */
+  private flooded(): boolean {
+    this.rollWindow();
+    const limit = (this.floodBytesPerSecond * this.rateWindowMs) / 1000;
+    return this.windowBytes > limit || this.previousWindowBytes > limit;
+  }
+
   /** A status or ping frame for every stream: now, or after the records frame it is in the middle of. */
   private sendControl(frame: Buffer): void {
     for (const s of this.subscribers) {
@@ -290,12 +469,20 @@ export class RecordFeed {
     }
   }
 
-  private schedulePump(): void {
-    if (this.pumpTimer !== null || this.closed) return;
+  /** Pump every stream in `delayMs` (or sooner, if a pump is already due sooner). */
+  private schedulePump(delayMs: number): void {
+    if (this.closed) return;
+    const due = this.now() + Math.max(1, delayMs);
+    if (this.pumpTimer !== null) {
+      if (this.pumpDue <= due) return;
+      clearTimeout(this.pumpTimer);
+    }
+    this.pumpDue = due;
     this.pumpTimer = setTimeout(() => {
       this.pumpTimer = null;
+      this.pumpDue = Infinity;
       for (const s of [...this.subscribers]) this.pump(s);
-    }, this.pumpIntervalMs);
+    }, Math.max(1, Math.ceil(delayMs)));
     this.pumpTimer.unref();
   }
 

@@ -26,7 +26,7 @@ import { CliError, EXIT_RUNTIME } from '../cli-error';
 import { formatHostPort } from '../format';
 import { createUiSecret, isLoopbackHost, isOpenTicketValue, openTicket } from './access';
 import { createInspectorAdmission, createInspectorSite } from './inspector-site';
-import { RecordFeed } from './record-feed';
+import { PACED_BYTES_PER_SECOND, RecordFeed } from './record-feed';
 
 /**
  * Largest request body on the UI listener: a canned response of up to 16 MiB
@@ -116,6 +116,11 @@ export interface CaptureHost {
 export interface InspectorOptions {
   uiHost: string;
   uiPort: number;
+  /**
+   * While capture publishes more than this many bytes of records a second, each page is fed no more
+   * (RecordFeed pacing); 0 never holds a page back. Default PACED_BYTES_PER_SECOND.
+   */
+  feedBytesPerSecond?: number;
   /** The capture engine serve already started, and where it was asked to listen. */
   capture: Engine;
   response: CannedResponse;
@@ -180,7 +185,12 @@ export class Inspector {
     checkRendererBuilt(root);
     const secret = createUiSecret();
     const ticket = options.openTicket ? openTicket(options.openTicket) : null;
-    const feed = new RecordFeed({ status: listeningStatus(options.capture) });
+    const rate = options.feedBytesPerSecond ?? PACED_BYTES_PER_SECOND;
+    const feed = new RecordFeed({
+      status: listeningStatus(options.capture),
+      floodBytesPerSecond: rate === 0 ? Infinity : rate,
+      pacedBytesPerSecond: rate === 0 ? Infinity : rate,
+    });
     // The site needs the UI listener's actual port (for Host checks and the cookie name), known only once
     // it is open; requests are handled on later turns of the event loop, so the site is in place by then.
     let site: RequestHandler | null = null;
