@@ -63,6 +63,13 @@ export interface InspectorApi {
   onRecords(listener: (batch: RecordBatch) => void): Unsubscribe;
   /** Every engine status change (listening, error, crashed, restarting). */
   onStatus(listener: (status: EngineStatus) => void): Unsubscribe;
+  /**
+   * Browser mode only (absent on the desktop, whose port is never held back):
+   * how many captured records the server has not sent this page yet, because
+   * it paces the page while capture is flooded or the page reads slowly
+   * (cli/ui/record-feed.ts); 0 once the page has caught up.
+   */
+  onBacklog?(listener: (records: number) => void): Unsubscribe;
   /** Shell actions (menu items and their shortcuts). */
   onAction(listener: (action: InspectorAction) => void): Unsubscribe;
   /** Validated again on the other side; applies to the next request and is persisted. */

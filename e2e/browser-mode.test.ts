@@ -121,6 +121,49 @@ browserModeTest('browser mode: 20,000 requests in a burst all appear (request-co
   }
 }, { timeoutMs: 180_000 });
 
+// ------------------------------------------- (d2): a flood is paced, the page says what is to come
+
+const PACED_REQUESTS = 10_000;
+/**
+ * KiB a second the page is fed while capture outpaces it: far below what 10,000 requests in a burst
+ * publish (about 1.9 MB), and above one records frame (a batch of 1,024 such requests, about 200 KB):
+ * the backlog news waits for the end of the frame being sent, so a smaller rate would hold it back
+ * until the flood is over.
+ */
+const PACED_FEED_RATE_KIB = 256;
+
+browserModeTest('browser mode: in a flood the page is fed at --ui-feed-rate, shows how many requests are still to come, and then catches up with every one', async (s) => {
+  // Sample the backlog counter in the page while the burst runs (it may come and go between two looks from here).
+  await s.page.evaluate(() => {
+    const w = window as unknown as { maxBacklog: number; countWhileBehind: number };
+    w.maxBacklog = 0;
+    w.countWhileBehind = -1;
+    setInterval(() => {
+      const el = document.querySelector('[data-testid="request-backlog"]');
+      const n = el ? Number((el.textContent ?? '').replace(/[^0-9]/g, '')) : 0;
+      if (n > w.maxBacklog) {
+        w.maxBacklog = n;
+        w.countWhileBehind = Number(document.querySelector('[data-testid="request-count"]')?.textContent ?? -1);
+      }
+    }, 20);
+  });
+  const result = await sendBurst(s.capturePort, { total: PACED_REQUESTS, connections: 8, depth: 100 });
+  assert.equal(result.responses, PACED_REQUESTS, 'every request was answered');
+  await waitForCount(s.page, PACED_REQUESTS, BURST_SETTLE_MS);
+  await waitForRequestLines(s, PACED_REQUESTS, BURST_SETTLE_MS);
+  const seen = await s.page.evaluate(() => {
+    const w = window as unknown as { maxBacklog: number; countWhileBehind: number };
+    return { maxBacklog: w.maxBacklog, countWhileBehind: w.countWhileBehind };
+  });
+  assert.ok(seen.maxBacklog > 0, 'the page said requests were still to come');
+  assert.ok(seen.countWhileBehind < PACED_REQUESTS, `the list was behind meanwhile (${seen.countWhileBehind} shown)`);
+  assert.ok(seen.maxBacklog + seen.countWhileBehind <= PACED_REQUESTS, `shown + to come never passes what was sent (${JSON.stringify(seen)})`);
+  // Caught up: every request listed, and the counter is gone.
+  await waitFor('the backlog counter gone', async () => ((await byTestId(s.page, 'request-backlog').count()) === 0 ? true : undefined), { timeoutMs: 10_000 });
+  assert.equal(await requestCount(s.page), PACED_REQUESTS);
+  assert.equal(s.serve.lineCount() - 2, PACED_REQUESTS, 'one stdout line per request');
+}, { timeoutMs: 180_000, extraArgs: ['--ui-feed-rate', String(PACED_FEED_RATE_KIB)] });
+
 // ---------------------------------------------------------------- (e): captured markup stays text
 
 browserModeTest('browser mode: captured markup in the body, a header and the target stays inert text', async (s) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBrowserInspectorApi, MAX_PENDING_BATCHES, RECONNECT_MAX_MS, RECONNECT_MIN_MS } from './browser-api';
-import { encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE, RECORDS_CONTENT_TYPE, UI_PATHS } from '../../common/browser-protocol';
+import { encodeBacklogFrame, encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE, RECORDS_CONTENT_TYPE, UI_PATHS } from '../../common/browser-protocol';
 import { decodeRecordBatch, type RecordBatch } from '../../common/record-batch';
 import type { EngineStatus, InspectorInit } from '../../common/inspector-api';
 import { DEFAULT_CANNED_RESPONSE } from '../../common/canned-response';
@@ -275,6 +275,31 @@ test('status frames reach status listeners; ones that are not an EngineStatus ar
   t.stream().push(statusBytes(LISTENING));
   await settle();
   assert.equal(got.length, 2);
+});
+
+test('backlog frames reach backlog listeners (records the server has not sent yet); a bad one is reported and skipped', async () => {
+  const t = setup();
+  const got: number[] = [];
+  const records: number[] = [];
+  assert.ok(t.api.onBacklog, 'browser mode has a backlog');
+  const off = t.api.onBacklog((n) => got.push(n));
+  t.api.onRecords((b) => records.push(b.count));
+  await settle();
+  t.stream().push(concat([
+    encodeBacklogFrame(12_000),
+    recordsBytes(1, simpleGets(3)),
+    encodeFrame(FRAME_TYPE.backlog, 0, new Uint8Array(4)),
+    encodeBacklogFrame(0),
+  ]));
+  await settle();
+  assert.deepEqual(got, [12_000, 0]);
+  assert.deepEqual(records, [3], 'the stream goes on');
+  assert.equal(t.reports.length, 1);
+  assert.match(t.reports[0]!, /^a backlog frame was skipped/);
+  off();
+  t.stream().push(encodeBacklogFrame(5));
+  await settle();
+  assert.deepEqual(got, [12_000, 0], 'unsubscribed');
 });
 
 test('a dropped stream is fetched again with ?after=<last sequence number>, 1 s later, backing off to 5 s while it fails', async () => {

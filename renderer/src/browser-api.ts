@@ -20,7 +20,7 @@ import type { FieldError } from '../../common/canned-response';
 import type { CommandResult, EngineStatus, InspectorAction, InspectorApi, InspectorInit, Unsubscribe } from '../../common/inspector-api';
 import { DEFAULT_LISTEN, type ListenSettings } from '../../common/app-settings';
 import { isEngineStatus } from '../../common/ipc-channels';
-import { decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, type Frame } from '../../common/browser-protocol';
+import { decodeBacklog, decodeRecordBatchBinary, EVENTS_AFTER_PARAM, FRAME_TYPE, FrameReader, RECORDS_CONTENT_TYPE, UI_PATHS, type Frame } from '../../common/browser-protocol';
 import type { RecordBatch } from '../../common/record-batch';
 import { notifyAll, PendingListeners, subscribe } from '../../common/listeners';
 
@@ -92,6 +92,7 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
 
   const records = new PendingListeners<RecordBatch>(report);
   const statusListeners = new Set<(status: EngineStatus) => void>();
+  const backlogListeners = new Set<(records: number) => void>();
   /** The listen address of the latest status or init, for the status reported when the stream is lost. */
   let lastListen: ListenSettings | null = null;
   let connected = false;
@@ -130,9 +131,16 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
     notifyAll(statusListeners, status, report);
   };
 
+  const onBacklogFrame = (frame: Frame): void => {
+    const records = decodeBacklog(frame.payload);
+    if (records === null) report('a backlog frame was skipped: its payload is not a record count');
+    else notifyAll(backlogListeners, records, report);
+  };
+
   const onFrame = (frame: Frame): void => {
     if (frame.type === FRAME_TYPE.records) onRecordsFrame(frame);
     else if (frame.type === FRAME_TYPE.status) onStatusFrame(frame);
+    else if (frame.type === FRAME_TYPE.backlog) onBacklogFrame(frame);
     // Pings only keep the connection alive.
   };
 
@@ -294,6 +302,7 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
     init,
     onRecords,
     onStatus,
+    onBacklog: (listener) => subscribe(backlogListeners, listener),
     // No native menu in a browser: the app handles the shortcuts in the page (mode 'browser').
     onAction: (_listener: (action: InspectorAction) => void): Unsubscribe => () => undefined,
     setResponse: (response) => command(UI_PATHS.response, 'applying the response', response),

@@ -63,6 +63,8 @@ export class TrafficFeed {
   version = 0;
   /** Problems with the current filter text, for a hint under the box. */
   filterProblems: string[] = [];
+  /** Records received since the page started (never reset, not even by clear()): differences of it count arrivals. */
+  received = 0;
   /** Batches that could not be decoded (a bug on the sending side), with the last reason. */
   rejectedBatches = 0;
   lastRejection: string | null = null;
@@ -82,6 +84,7 @@ export class TrafficFeed {
   /** A batch arrived: count it and queue it for the next frame. */
   receive(batch: RecordBatch): void {
     if (batch.count === 0) return;
+    this.received += batch.count;
     this.rate.add(batch.count, this.clock.now());
     this.pending.push(batch);
     this.wake();
