@@ -10,7 +10,7 @@
  * option may be given once; `--header` repeats.
  */
 import { validateListen } from '../common/app-settings';
-import { PACED_BYTES_PER_SECOND } from './ui/record-feed';
+import { FLOOD_RECORDS_PER_SECOND, PACED_BYTES_PER_SECOND } from './ui/record-feed';
 import type { HeaderPair } from '../common/capture-record';
 import { MAX_CANNED_STATUS, MIN_CANNED_STATUS } from '../common/canned-response';
 import {
@@ -23,9 +23,9 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_UI_HOST = '127.0.0.1';
 export const DEFAULT_UI_PORT = 0;
 /**
- * `--ui-feed-rate` in KiB a second: while capture publishes more than this,
- * the inspector page is fed no more (cli/ui/record-feed.ts, pacing). 2 MiB/s
- * is about 11,000 small requests a second.
+ * `--ui-feed-rate` in KiB a second: in a flood the inspector page is fed no
+ * more (cli/ui/record-feed.ts, pacing). 2 MiB/s is about 11,000 small
+ * requests a second.
  */
 export const DEFAULT_UI_FEED_RATE_KIB = PACED_BYTES_PER_SECOND / 1024;
 /** The largest `--ui-feed-rate` (1 GiB/s: far past anything a page can take). */
@@ -138,8 +138,8 @@ Options:
   --ui-port N               the inspector's TCP port; 0 picks a free one (default ${DEFAULT_UI_PORT})
   --ui-host ADDR            the inspector's IP address (default ${DEFAULT_UI_HOST}); another than
                             loopback lets other machines reach it (a warning is printed)
-  --ui-feed-rate KIB        while requests arrive faster than this many KiB of records a
-                            second, the page is fed no more than that, so that the browser
+  --ui-feed-rate KIB        while more than ${FLOOD_RECORDS_PER_SECOND} requests a second arrive, the page is fed
+                            at most this many KiB of records a second, so that the browser
                             leaves the CPU to capture; it shows how many are still to come
                             and catches up when traffic slows. 0 never holds the page back
                             (default ${DEFAULT_UI_FEED_RATE_KIB}, about 11,000 small requests a second)

@@ -105,7 +105,6 @@ export interface EngineOptions {
   onInternalError?: (err: unknown) => void;
 }
 
-/** A bad engine option, refused before anything is opened. */
 /**
  * Merge the unsent rest of c.out[0] with the buffers after it, as many as fit
  * in COALESCE_SEND_BYTES (the caller checked that the next one does), into one
@@ -125,6 +124,7 @@ function coalesceOutput(c: Connection): void {
   c.outOffset = 0;
 }
 
+/** A bad engine option, refused before anything is opened. */
 export class EngineConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -769,7 +769,7 @@ export class Engine {
     return true;
   }
 
-  /** EngineStream.write: queue one chunk and flush soon (writes in one tick share a send). */
+  /** EngineStream.write: queue one chunk and flush soon (small writes in one tick share a send). */
   writeStream(c: Connection, data: Buffer, chunked: boolean): void {
     if (chunked) for (const part of encodeChunk(data)) this.queueOutput(c, part);
     else this.queueOutput(c, data);

@@ -181,7 +181,7 @@ test('many drops keep sequence numbers and replay right (the kept array is compa
 
 test('a frame far larger than the high-water mark goes out in pieces as the client reads; a status waits for its end', async () => {
   // Never a flood here (this is about pieces; pacing has its own tests below).
-  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1, floodBytesPerSecond: Infinity });
+  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1, floodRecordsPerSecond: Infinity });
   const s = new FakeStream();
   s.queued = 0;
   let maxQueued = 0;
@@ -311,7 +311,10 @@ test('close ends every stream; a later subscriber is ended at once', () => {
 
 /* ---- pacing during a flood ---- */
 
-/** A feed on a hand-moved clock whose flood rate is `floodFrames` frames per rate window and whose paced burst is `burstFrames` frames. */
+/**
+ * A feed on a hand-moved clock whose flood rate is `floodFrames` one-record frames per rate window and
+ * whose paced burst is `burstFrames` small frames.
+ */
 function pacedFeed(floodFrames: number, burstFrames: number) {
   const frameBytes = recordsFrame(1, batchFor('/00')).length;
   const clock = { t: 0 };
@@ -319,13 +322,24 @@ function pacedFeed(floodFrames: number, burstFrames: number) {
   const feed = newFeed({
     now: () => clock.t,
     rateWindowMs: 1000,
-    floodBytesPerSecond: floodFrames * frameBytes,
+    floodRecordsPerSecond: floodFrames,
     // burstBytes = paced × tick / 1000
     pacedBytesPerSecond: (burstFrames * frameBytes * 1000) / paceTickMs,
     paceTickMs,
   });
   return { feed, clock, paceTickMs };
 }
+
+test('a flood is counted in requests: a few large uploads are none, many small requests are', () => {
+  const { feed } = pacedFeed(10, 3);
+  const s = new FakeStream();
+  feed.subscribe(s, null);
+  for (let i = 1; i <= 5; i++) feed.publishBatch(batchFor(`/${'u'.repeat(20_000)}`, i)); // large frames, few requests
+  assert.equal(feed.stats().flooded, false);
+  assert.equal(idsOf(s).length, 5, 'all sent at once');
+  for (let i = 6; i <= 20; i++) feed.publishBatch(batchFor('/00', i));
+  assert.equal(feed.stats().flooded, true, 'more than 10 requests in the window');
+});
 
 test('under the flood rate every batch goes out at once, and no backlog is told', () => {
   const { feed, clock } = pacedFeed(10, 3);
@@ -422,7 +436,7 @@ test('a stream whose backlog passes half the history is no longer paced: a long 
   const feed = newFeed({
     now: () => clock.t,
     maxHistoryBytes: 100 * frameBytes,
-    floodBytesPerSecond: 10 * frameBytes,
+    floodRecordsPerSecond: 10,
     pacedBytesPerSecond: 3 * frameBytes,
     paceTickMs: 1000,
   });
@@ -436,4 +450,24 @@ test('a stream whose backlog passes half the history is no longer paced: a long 
   assert.equal(feed.stats().dropped, 0, 'nothing dropped from the history');
   assert.equal(sent, 80 - 49, 'paced until 50 frames were waiting, then one out for each one in');
   assert.deepEqual(idsOf(s), Array.from({ length: sent }, (_, i) => i + 1), 'in order');
+});
+
+test('backlog news asked for inside a frame is counted when it goes out, after that frame: it includes what was published meanwhile', async () => {
+  const feed = newFeed({ highWaterBytes: 1000, pumpIntervalMs: 1, paceTickMs: 0, floodRecordsPerSecond: Infinity });
+  const s = new FakeStream();
+  const write = s.write.bind(s);
+  s.write = (chunk) => { s.queued += chunk.length; return write(chunk); };
+  feed.subscribe(s, null);
+  s.queued = 0;
+  feed.publishBatch(batchFor(`/${'x'.repeat(2 * WRITE_PIECE_BYTES)}`, 1)); // one piece out, then the stream is full: inside the frame
+  for (const [i, t] of ['/a', '/b', '/c'].entries()) feed.publishBatch(batchFor(t, i + 2));
+  for (let i = 0; i < 200 && recordsSoFar(s) < 4; i++) {
+    s.queued = 0;
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  assert.equal(recordsSoFar(s), 4);
+  const told = backlogsOf(s);
+  assert.equal(told[0], 3, 'the first news, after the large frame: the three published meanwhile');
+  assert.equal(told.at(-1), 0, 'caught up');
+  assert.deepEqual(targetsOf(s).slice(1), ['/a', '/b', '/c']);
 });

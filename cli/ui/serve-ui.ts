@@ -117,8 +117,8 @@ export interface InspectorOptions {
   uiHost: string;
   uiPort: number;
   /**
-   * While capture publishes more than this many bytes of records a second, each page is fed no more
-   * (RecordFeed pacing); 0 never holds a page back. Default PACED_BYTES_PER_SECOND.
+   * Bytes of records a second each page is fed at most during a flood (RecordFeed pacing: more than
+   * FLOOD_RECORDS_PER_SECOND requests a second); 0 never holds a page back. Default PACED_BYTES_PER_SECOND.
    */
   feedBytesPerSecond?: number;
   /** The capture engine serve already started, and where it was asked to listen. */
@@ -188,8 +188,8 @@ export class Inspector {
     const rate = options.feedBytesPerSecond ?? PACED_BYTES_PER_SECOND;
     const feed = new RecordFeed({
       status: listeningStatus(options.capture),
-      floodBytesPerSecond: rate === 0 ? Infinity : rate,
-      pacedBytesPerSecond: rate === 0 ? Infinity : rate,
+      // 0: never a flood, never paced.
+      ...(rate === 0 ? { floodRecordsPerSecond: Infinity } : { pacedBytesPerSecond: rate }),
     });
     // The site needs the UI listener's actual port (for Host checks and the cookie name), known only once
     // it is open; requests are handled on later turns of the event loop, so the site is in place by then.
