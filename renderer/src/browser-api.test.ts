@@ -302,6 +302,21 @@ test('backlog frames reach backlog listeners (records the server has not sent ye
   assert.deepEqual(got, [12_000, 0], 'unsubscribed');
 });
 
+test('when the stream ends or fails, what was still to come is unknown: listeners hear 0 (the next stream tells again)', async () => {
+  for (const how of ['end', 'fail'] as const) {
+    const t = setup();
+    const got: number[] = [];
+    t.api.onBacklog!((n) => got.push(n));
+    await settle();
+    t.stream().push(encodeBacklogFrame(4000));
+    await settle();
+    assert.deepEqual(got, [4000], how);
+    t.stream()[how]();
+    await settle();
+    assert.deepEqual(got, [4000, 0], `${how}: told 0`);
+  }
+});
+
 test('a dropped stream is fetched again with ?after=<last sequence number>, 1 s later, backing off to 5 s while it fails', async () => {
   let down = false;
   const t = setup(() => json(INIT), (url, opened) => (down ? Promise.reject(new TypeError('Failed to fetch')) : streamAnswer(opened, url)));

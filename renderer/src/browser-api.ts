@@ -208,6 +208,8 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
           else void response.body?.cancel().catch(() => undefined);
         } else {
           healthy = await readStream(response.body);
+          // What the server said was still to come is not known any more: the next stream says it again.
+          notifyAll(backlogListeners, 0, report);
         }
       } catch (err) {
         // The server is gone or restarting: keep trying, quietly after the first time.
@@ -302,7 +304,11 @@ export function createBrowserInspectorApi(deps: BrowserApiDeps = {}): InspectorA
     init,
     onRecords,
     onStatus,
-    onBacklog: (listener) => subscribe(backlogListeners, listener),
+    onBacklog: (listener) => {
+      const unsubscribe = subscribe(backlogListeners, listener);
+      connect();
+      return unsubscribe;
+    },
     // No native menu in a browser: the app handles the shortcuts in the page (mode 'browser').
     onAction: (_listener: (action: InspectorAction) => void): Unsubscribe => () => undefined,
     setResponse: (response) => command(UI_PATHS.response, 'applying the response', response),

@@ -149,6 +149,39 @@ test('while only an announcement waits for its interval, the next frame is asked
   assert.equal(m.scheduled, 0);
 });
 
+test('a filter change does not wait for a frame that waits on a timer for an announcement', () => {
+  const { m, feed } = feedAfterFirstRequest();
+  feed.receive(simpleGets(1, 1));
+  m.advance(10);
+  m.runFrames();
+  assert.ok(m.delays.at(-1)! > 0, 'a delayed frame waits for the announcement');
+  feed.setFilter('/nothing-matches');
+  assert.equal(m.delays.at(-1), 0, 'the filter asked for the next frame');
+  m.runFrames(); // the immediate frame, and the overtaken delayed one (which does nothing)
+  assert.equal(feed.view.complete, true);
+  assert.equal(feed.view.length, 0, 'the new filter applied in the next frame');
+  m.advance(MIN_NOTIFY_INTERVAL_MS);
+  m.runFrames(); // its announcement
+  assert.equal(m.scheduled, 0, 'nothing left');
+});
+
+test('what is still to come is the last backlog told less what arrived since, never below 0', () => {
+  const m = manualClock();
+  const feed = new TrafficFeed(m.clock);
+  assert.equal(feed.toCome, 0, 'nothing told');
+  feed.receive(simpleGets(100));
+  feed.noteBacklog(9000);
+  assert.equal(feed.toCome, 9000, 'just told');
+  feed.receive(simpleGets(3000, 100));
+  assert.equal(feed.toCome, 6000, 'less what arrived since');
+  feed.clear();
+  assert.equal(feed.toCome, 6000, 'clearing the list does not change what the server still holds');
+  feed.receive(simpleGets(7000, 3100));
+  assert.equal(feed.toCome, 0, 'never below 0 (later captures arrived too)');
+  feed.noteBacklog(0);
+  assert.equal(feed.toCome, 0);
+});
+
 test('under heavy traffic (a whole window of new rows per update) listeners hear at most every BUSY_NOTIFY_INTERVAL_MS, in a flood every FLOOD_NOTIFY_INTERVAL_MS', () => {
   const { m, feed, notified } = feedAfterFirstRequest();
   assert.equal(notified(), 1);

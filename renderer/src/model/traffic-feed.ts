@@ -65,12 +65,18 @@ export class TrafficFeed {
   filterProblems: string[] = [];
   /** Records received since the page started (never reset, not even by clear()): differences of it count arrivals. */
   received = 0;
+  /** The last backlog the server told (browser mode, InspectorApi.onBacklog) and `received` then. */
+  private backlogTold = 0;
+  private receivedAtBacklog = 0;
   /** Batches that could not be decoded (a bug on the sending side), with the last reason. */
   rejectedBatches = 0;
   lastRejection: string | null = null;
 
   private pending: RecordBatch[] = [];
   private scheduled = false;
+  /** The frame scheduled waits on a timer (only an announcement was due); `frameToken` retires one overtaken. */
+  private scheduledDelayed = false;
+  private frameToken = 0;
   /** New records are in the store that listeners have not been told of. */
   private unannounced = false;
   /** Records added to the store since listeners were last told. */
@@ -90,6 +96,20 @@ export class TrafficFeed {
     this.wake();
   }
 
+  /**
+   * The server has `records` captured that it has not sent yet (it paces the page in a flood). Kept here,
+   * not in a component, so news that arrives before the counter is drawn is not lost.
+   */
+  noteBacklog(records: number): void {
+    this.backlogTold = records;
+    this.receivedAtBacklog = this.received;
+  }
+
+  /** Records still to come from the server: the last backlog told less what arrived since, never below 0. */
+  get toCome(): number {
+    return Math.max(0, this.backlogTold - (this.received - this.receivedAtBacklog));
+  }
+
   setFilter(text: string): void {
     const parsed = parseFilter(text);
     this.filterProblems = parsed.problems;
@@ -99,7 +119,8 @@ export class TrafficFeed {
     }
     this.version++;
     this.notify();
-    this.wake();
+    // The new filter's rows are wanted now, not when a waiting announcement is due.
+    this.wake(0, true);
   }
 
   /** Forget every record, including batches not yet shown. */
@@ -130,15 +151,21 @@ export class TrafficFeed {
     for (const l of this.listeners) l();
   }
 
-  private wake(delayMs = 0): void {
-    if (this.scheduled) return;
+  /** Ask for a frame after `delayMs`; `urgent` overtakes one that waits on a timer. */
+  private wake(delayMs = 0, urgent = false): void {
+    if (this.scheduled && !(urgent && this.scheduledDelayed)) return;
     this.scheduled = true;
-    this.clock.schedule(() => this.frame(), delayMs);
+    this.scheduledDelayed = delayMs > 0;
+    const token = ++this.frameToken;
+    this.clock.schedule(() => {
+      if (token === this.frameToken) this.frame();
+    }, delayMs);
   }
 
   /** One frame's work: batches first (so counts stay current), then the filter, then (at most every MIN_NOTIFY_INTERVAL_MS) listeners. */
   private frame(): void {
     this.scheduled = false;
+    this.scheduledDelayed = false;
     const start = this.clock.now();
     // At least one batch per frame, so progress never stalls on a slow clock.
     while (this.pending.length > 0) {

@@ -48,6 +48,7 @@ export function App({ api }: { api: InspectorApi }) {
     // Subscribe before init() resolves: batches sent meanwhile are not replayed.
     const offRecords = api.onRecords((batch) => feed.receive(batch));
     const offStatus = api.onStatus((status) => setLiveStatus({ status, at: performance.now() }));
+    const offBacklog = api.onBacklog?.((records) => feed.noteBacklog(records));
     let alive = true;
     api.init().then(
       (init) => { if (alive) setBoot({ state: 'ready', init }); },
@@ -57,6 +58,7 @@ export function App({ api }: { api: InspectorApi }) {
       alive = false;
       offRecords();
       offStatus();
+      offBacklog?.();
     };
   }, [api, feed]);
 

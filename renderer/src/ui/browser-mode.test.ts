@@ -9,7 +9,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import type { InspectorApi, InspectorMode } from '../../../common/inspector-api';
 import { TrafficFeed } from '../model/traffic-feed';
 import { BROWSER_SHORTCUTS, browserShortcut, type ShortcutKey } from './browser-shortcuts';
-import { BacklogCounter, ServerBar, stillToCome } from './server-bar';
+import { BacklogCounter, ServerBar } from './server-bar';
 
 const key = (k: string, mods: Partial<Omit<ShortcutKey, 'key'>> = {}): ShortcutKey =>
   ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
@@ -56,17 +56,6 @@ test('the backlog counter shows what the server holds back, and nothing once the
     if (want) assert.match(html, want, name);
     else assert.equal(html, '', name);
   }
-});
-
-test('what is still to come is the last backlog told less what arrived since, never below 0', () => {
-  const rows: Array<[string, { told: number; receivedThen: number }, number, number]> = [
-    ['nothing told', { told: 0, receivedThen: 0 }, 500, 0],
-    ['just told', { told: 9000, receivedThen: 1200 }, 1200, 9000],
-    ['part arrived since', { told: 9000, receivedThen: 1200 }, 4200, 6000],
-    ['all arrived', { told: 9000, receivedThen: 1200 }, 10_200, 0],
-    ['more arrived than told (new captures)', { told: 9000, receivedThen: 1200 }, 20_000, 0],
-  ];
-  for (const [name, backlog, now, want] of rows) assert.equal(stillToCome(backlog, now), want, name);
 });
 
 test('the server bar shows the "browser" badge in browser mode only', () => {

@@ -45,11 +45,6 @@ export function statusText(status: EngineStatus, secondsLeft: number): string {
   }
 }
 
-/** The last backlog the server told, less the records received since (never below 0). */
-export function stillToCome(backlog: { told: number; receivedThen: number }, receivedNow: number): number {
-  return Math.max(0, backlog.told - (receivedNow - backlog.receivedThen));
-}
-
 /** Records the server holds back from this page (browser mode; nothing once it has caught up). */
 export function BacklogCounter({ records }: { records: number }) {
   if (records <= 0) return null;
@@ -65,12 +60,6 @@ export function BacklogCounter({ records }: { records: number }) {
 
 export function ServerBar({ api, mode, status, statusAt, url, feed, onCopyUrl }: Props) {
   const now = useTick(TICK_MS);
-  // Records the server has not sent this page yet (browser mode, while it paces the page), as last told,
-  // less what has arrived since: the server tells it at most once a second. Held here, not in the app,
-  // so that news of it re-renders the bar only.
-  const [backlog, setBacklog] = useState({ told: 0, receivedThen: 0 });
-  useEffect(() => api.onBacklog?.((told) => setBacklog({ told, receivedThen: feed.received })), [api, feed]);
-  const toCome = stillToCome(backlog, feed.received);
   const [host, setHost] = useState(status.listen.host);
   const [port, setPort] = useState(String(status.listen.port));
   const [dirty, setDirty] = useState(false);
@@ -162,7 +151,8 @@ export function ServerBar({ api, mode, status, statusAt, url, feed, onCopyUrl }:
         <span className="counter">
           <span className="count" data-testid="request-count">{feed.store.length}</span> requests
         </span>
-        <BacklogCounter records={toCome} />
+        {/* Redrawn with the rest of the bar, at least every TICK_MS: it counts down as records arrive. */}
+        <BacklogCounter records={feed.toCome} />
         <span className="counter" data-testid="request-rate">{rate < 10 ? rate.toFixed(1) : Math.round(rate)} req/s</span>
       </div>
     </header>
