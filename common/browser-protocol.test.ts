@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeBacklog, encodeBacklogFrame, BATCH_BINARY_HEADER_BYTES, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, encodeRecordsFrame, encodeStatusFrame,
+  decodeBacklog, encodeBacklogFrame, encodeRecordsFrameParts, BATCH_BINARY_HEADER_BYTES, decodeRecordBatchBinary, encodeFrame, encodeRecordBatchBinary, encodeRecordsFrame, encodeStatusFrame,
   FRAME_HEADER_BYTES, FRAME_TYPE, FrameReader, MAX_FRAME_PAYLOAD_BYTES, writeFrameHeader, type Frame,
 } from './browser-protocol';
 import { decodeRecordBatch, decodeRecordSummaries, isRecordBatch, RecordBatchBuilder, type RecordBatch, type RecordParts } from './record-batch';
@@ -258,6 +258,24 @@ test('a frame header is 16 bytes: u32 LE length, u8 type, 3 zero bytes, f64 LE s
   assert.throws(() => encodeFrame(FRAME_TYPE.records, 0, new Uint8Array(1)), RangeError);
   assert.throws(() => encodeFrame(FRAME_TYPE.status, 3, new Uint8Array(1)), RangeError);
   assert.throws(() => writeFrameHeader(new Uint8Array(16), 0, FRAME_TYPE.ping, 0, MAX_FRAME_PAYLOAD_BYTES + 1), RangeError);
+});
+
+test('a records frame in parts is the same bytes as in one piece, and its number parts are the batch\'s own arrays (no copy)', () => {
+  const rows: Array<[string, RecordBatch]> = [['mixed', mixedBatch()], ['empty', new RecordBatchBuilder(64, 1).take()]];
+  for (const [name, batch] of rows) {
+    const parts = encodeRecordsFrameParts(7, batch);
+    assert.deepEqual(new Uint8Array(Buffer.concat(parts)), encodeRecordsFrame(7, batch), name);
+    assert.ok(parts.every((p) => p.length > 0), `${name}: no empty parts`);
+  }
+  const batch = mixedBatch();
+  const parts = encodeRecordsFrameParts(1, batch);
+  assert.equal(parts[1]!.buffer, batch.floats.buffer, 'floats are not copied');
+  assert.equal(parts[2]!.buffer, batch.ints.buffer, 'ints are not copied');
+  assert.equal(parts[3], batch.bytes, 'bytes are not copied');
+  const [frame] = new FrameReader().push(new Uint8Array(Buffer.concat(parts)));
+  assert.ok(frame);
+  assertSameBatch(decodeRecordBatchBinary(frame.payload)!, batch);
+  assert.throws(() => encodeRecordsFrameParts(0, batch), RangeError, 'sequence number 0');
 });
 
 test('a backlog frame carries one f64 record count; anything else in its payload is refused', () => {

@@ -141,26 +141,13 @@ export function encodeRecordBatchBinary(batch: RecordBatch): Uint8Array {
 function encodeBatchAfter(batch: RecordBatch, room: number): Uint8Array {
   const strings = new text.TextEncoder().encode(JSON.stringify(batch.strings));
   const { floats, ints, bytes } = batch;
-  for (const n of [batch.count, floats.length, ints.length, bytes.length, strings.length]) {
-    if (n > MAX_U32) throw new RangeError('record batch too large for the binary layout');
-  }
+  const whole = new Uint8Array(room + BATCH_BINARY_HEADER_BYTES + floats.length * 8 + ints.length * 4 + bytes.length + strings.length);
+  const out = whole.subarray(room);
+  writeBatchHeader(out, batch, strings.length);
   const floatsAt = BATCH_BINARY_HEADER_BYTES;
   const intsAt = floatsAt + floats.length * 8;
   const bytesAt = intsAt + ints.length * 4;
-  const stringsAt = bytesAt + bytes.length;
-  const whole = new Uint8Array(room + stringsAt + strings.length);
-  const out = whole.subarray(room);
   const view = new DataView(whole.buffer, room);
-  view.setUint32(0, BATCH_BINARY_MAGIC, true);
-  view.setUint16(4, BATCH_BINARY_VERSION, true);
-  view.setUint16(6, batch.version, true);
-  view.setUint32(8, batch.count, true);
-  view.setUint32(12, floats.length, true);
-  view.setUint32(16, ints.length, true);
-  view.setUint32(20, bytes.length, true);
-  view.setUint32(24, strings.length, true);
-  view.setFloat64(32, batch.baseId, true);
-  view.setFloat64(40, batch.baseConnectionId, true);
   if (LITTLE_ENDIAN) {
     out.set(new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength), floatsAt);
     out.set(new Uint8Array(ints.buffer, ints.byteOffset, ints.byteLength), intsAt);
@@ -169,8 +156,26 @@ function encodeBatchAfter(batch: RecordBatch, room: number): Uint8Array {
     for (let i = 0; i < ints.length; i++) view.setInt32(intsAt + i * 4, ints[i]!, true);
   }
   out.set(bytes, bytesAt);
-  out.set(strings, stringsAt);
+  out.set(strings, bytesAt + bytes.length);
   return room === 0 ? out : whole;
+}
+
+/** The layout's header (BATCH_BINARY_HEADER_BYTES) at the start of `out`; RangeError when a section passes the u32 lengths. */
+function writeBatchHeader(out: Uint8Array, batch: RecordBatch, stringBytes: number): void {
+  for (const n of [batch.count, batch.floats.length, batch.ints.length, batch.bytes.length, stringBytes]) {
+    if (n > MAX_U32) throw new RangeError('record batch too large for the binary layout');
+  }
+  const view = new DataView(out.buffer, out.byteOffset, BATCH_BINARY_HEADER_BYTES);
+  view.setUint32(0, BATCH_BINARY_MAGIC, true);
+  view.setUint16(4, BATCH_BINARY_VERSION, true);
+  view.setUint16(6, batch.version, true);
+  view.setUint32(8, batch.count, true);
+  view.setUint32(12, batch.floats.length, true);
+  view.setUint32(16, batch.ints.length, true);
+  view.setUint32(20, batch.bytes.length, true);
+  view.setUint32(24, stringBytes, true);
+  view.setFloat64(32, batch.baseId, true);
+  view.setFloat64(40, batch.baseConnectionId, true);
 }
 
 /**
@@ -314,6 +319,32 @@ export function encodeRecordsFrame(seq: number, batch: RecordBatch): Uint8Array 
   const out = encodeBatchAfter(batch, FRAME_HEADER_BYTES);
   writeFrameHeader(out, 0, FRAME_TYPE.records, seq, out.length - FRAME_HEADER_BYTES);
   return out;
+}
+
+/**
+ * The records frame as the parts to send one after another: the frame and
+ * batch headers in one small array, then views of the batch's own floats,
+ * ints and bytes (no copy: the batch must not change afterwards), then its
+ * strings. Concatenated, exactly encodeRecordsFrame's bytes. On a big-endian
+ * host the numbers need swapping, so that is one copied part instead.
+ * Throws RangeError as encodeRecordsFrame does.
+ */
+export function encodeRecordsFrameParts(seq: number, batch: RecordBatch): Uint8Array[] {
+  if (!LITTLE_ENDIAN) return [encodeRecordsFrame(seq, batch)];
+  const strings = new text.TextEncoder().encode(JSON.stringify(batch.strings));
+  const { floats, ints, bytes } = batch;
+  const payload = BATCH_BINARY_HEADER_BYTES + floats.byteLength + ints.byteLength + bytes.length + strings.length;
+  const head = new Uint8Array(FRAME_HEADER_BYTES + BATCH_BINARY_HEADER_BYTES);
+  writeBatchHeader(head.subarray(FRAME_HEADER_BYTES), batch, strings.length);
+  writeFrameHeader(head, 0, FRAME_TYPE.records, seq, payload);
+  const parts = [
+    head,
+    new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength),
+    new Uint8Array(ints.buffer, ints.byteOffset, ints.byteLength),
+    bytes,
+    strings,
+  ];
+  return parts.filter((p) => p.length > 0);
 }
 
 /** The status frame: EngineStatus (or any value) as UTF-8 JSON. */

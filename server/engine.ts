@@ -63,7 +63,7 @@ export const ACCEPT_BACKOFF_MS = 100;
 /** Past this much unsent output a connection is not read until it drains (a client that never reads). */
 export const MAX_OUTPUT_QUEUE_BYTES = 4 * 1024 * 1024;
 /** Queued output smaller than this is merged into one send (pipelined answers: one syscall, not one each). */
-export const COALESCE_SEND_BYTES = 64 * 1024;
+export const COALESCE_SEND_BYTES = 16 * 1024;
 /** Lingering close (RFC 9112 §9.6): how long and how much to drain after our last answer. */
 export const LINGER_MS = 2_000;
 export const LINGER_MAX_BYTES = 1024 * 1024;

@@ -40,7 +40,7 @@
  * every PACE_TICK_MS, saying how many captured records it has not been sent, and
  * one saying 0 when it has caught up, so the page can say it is behind.
  */
-import { encodeBacklogFrame, encodeFrame, encodeRecordsFrame, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
+import { encodeBacklogFrame, encodeFrame, encodeRecordsFrame, encodeRecordsFrameParts, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
 import type { ResponseStream } from '../../server/http-handler';
@@ -133,7 +133,7 @@ interface Subscriber {
   next: number;
   /** Bytes of frame `next` already written (a frame goes out in pieces), and that frame while it is. */
   offset: number;
-  current?: Buffer | null;
+  current?: KeptFrame | null;
   /** Status and ping frames waiting for the end of the records frame being written; BACKLOG_NEWS marks backlog news, counted when it goes out. */
   control: Array<Buffer | typeof BACKLOG_NEWS>;
   /** Bytes this stream may still be sent in the current burst, and when its next burst may begin. */
@@ -155,6 +155,41 @@ export function recordsFrame(seq: number, batch: RecordBatch): Buffer {
 }
 
 /**
+ * A kept records frame: the parts of encodeRecordsFrameParts (headers, then
+ * views of the batch's own arrays: keeping a batch costs no copy) and their
+ * total length.
+ */
+export interface KeptFrame {
+  readonly parts: readonly Buffer[];
+  readonly length: number;
+}
+
+const EMPTY_FRAME: KeptFrame = { parts: [], length: 0 };
+
+/** The kept frame for one batch (RangeError past the frame format's limit). */
+export function keptFrame(seq: number, batch: RecordBatch): KeptFrame {
+  const parts = encodeRecordsFrameParts(seq, batch).map(asBuffer);
+  let length = 0;
+  for (const p of parts) length += p.length;
+  return { parts, length };
+}
+
+/** Bytes [from, to) of `frame` to `stream`, a write per part they touch (no copy). */
+function writeRange(stream: ResponseStream, frame: KeptFrame, from: number, to: number): void {
+  let at = 0;
+  for (const part of frame.parts) {
+    const end = at + part.length;
+    if (end > from && at < to) {
+      const a = Math.max(from, at) - at;
+      const b = Math.min(to, end) - at;
+      stream.write(a === 0 && b === part.length ? part : part.subarray(a, b));
+    }
+    at = end;
+    if (at >= to) return;
+  }
+}
+
+/**
  * The `after` query value as a sequence number: digits only, else null (then
  * the whole history is replayed).
  */
@@ -165,7 +200,7 @@ export function parseAfterSeq(value: string | null): number | null {
 }
 
 export class RecordFeed {
-  private readonly frames: Buffer[] = [];
+  private readonly frames: KeptFrame[] = [];
   /** Per kept frame (same index as `frames`): records and frame bytes published before it. */
   private readonly recordsBefore: number[] = [];
   private readonly bytesBefore: number[] = [];
@@ -243,23 +278,24 @@ export class RecordFeed {
   /**
    * Take one batch from the capture engine: number it, encode it once, keep
    * it and send it to every subscriber that is caught up. Returns its
-   * sequence number. The batch is only read (encoding copies it). A batch
+   * sequence number. The batch is kept, not copied: it must not change
+   * afterwards (the capture engine hands over each batch for good). A batch
    * past the frame format's limit is counted and left out (FeedStats.oversized);
    * the page's cursor simply passes its number.
    */
   publishBatch(batch: RecordBatch): number {
-    let frame: Buffer;
+    let frame: KeptFrame;
     try {
-      frame = recordsFrame(this.nextSeq, batch);
+      frame = keptFrame(this.nextSeq, batch);
     } catch (err) {
       // Past the frame format's own limit (MAX_FRAME_PAYLOAD_BYTES): RangeError, never anything else.
       if (!(err instanceof RangeError)) throw err;
-      frame = EMPTY;
+      frame = EMPTY_FRAME;
     }
     if (frame.length === 0) {
       // An empty placeholder keeps the history one entry per sequence number (empty writes send nothing).
       this.oversized++;
-      frame = EMPTY;
+      frame = EMPTY_FRAME;
     }
     const seq = this.nextSeq++;
     this.frames.push(frame);
@@ -272,7 +308,7 @@ export class RecordFeed {
     // Oldest first; the newest frame is always kept, even alone past the bound.
     while (this.keptBytes > this.maxHistoryBytes && this.frames.length - this.head > 1) {
       const old = this.frames[this.head]!;
-      this.frames[this.head] = EMPTY;
+      this.frames[this.head] = EMPTY_FRAME;
       this.head++;
       this.firstSeq++;
       this.keptBytes -= old.length;
@@ -393,7 +429,7 @@ export class RecordFeed {
       const frame = sub.offset === 0 ? this.frameAt(sub.next) : sub.current!;
       const end = Math.min(frame.length, sub.offset + WRITE_PIECE_BYTES);
       if (paced) sub.allowance -= end - sub.offset;
-      if (end > sub.offset) stream.write(sub.offset === 0 && end === frame.length ? frame : frame.subarray(sub.offset, end));
+      if (end > sub.offset) writeRange(stream, frame, sub.offset, end);
       if (end >= frame.length) {
         sub.next++;
         sub.offset = 0;
@@ -405,7 +441,7 @@ export class RecordFeed {
     }
   }
 
-  private frameAt(seq: number): Buffer {
+  private frameAt(seq: number): KeptFrame {
     return this.frames[this.head + (seq - this.firstSeq)]!;
   }
 
@@ -499,6 +535,5 @@ export class RecordFeed {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 /** A place in a stream's control queue for backlog news (the count is taken when it is written). */
 const BACKLOG_NEWS = Symbol('backlog news');
