@@ -3,9 +3,9 @@
  * (common/browser-protocol.ts, UI_PATHS.events, RECORDS_CONTENT_TYPE).
  *
  * Every batch the capture engine delivers gets the next sequence number
- * (1, 2, …) and is encoded once, into a ready records frame (16-byte header
- * and encodeRecordBatchBinary payload in one Buffer, one allocation), kept in
- * a bounded history (oldest dropped first, counted). A subscriber is a
+ * (1, 2, …) and becomes a ready records frame (KeptFrame: the frame and
+ * batch headers, then the batch's own arrays, not copied), kept in a bounded
+ * history (oldest dropped first, counted). A subscriber is a
  * ResponseStream plus a cursor (the next sequence number it needs): on
  * subscribe it gets the current status frame, then every kept frame after
  * its `?after=` sequence number (all of them without one, so a reload shows
