@@ -13,15 +13,20 @@ import { EngineProcess } from './test/engine-process';
 /** Connections before the baseline: JIT, inline caches and the engine's shared buffers warmed up. */
 const WARMUP = 1000;
 const ROUND = 4000;
-const ROUNDS = 3;
+const ROUNDS = 4;
 const PARALLEL = 32;
 /** Per client, so a stuck one fails the test instead of hanging it. */
 const CLIENT_TIMEOUT_MS = 10_000;
 /**
- * heapUsed may move this much between the first and the last round (V8's own
- * bookkeeping, optimised code). A leak of 64 bytes per connection over the
- * 8,000 connections between them is twice this.
+ * A leak grows the heap in every round; V8's own bookkeeping (optimised code,
+ * its internal tables) now and then grows it by a step of about 250-450 KiB
+ * in one round and then stays flat, on this engine code and the code before
+ * it alike. So the test takes the smallest growth between consecutive rounds:
+ * it must stay under this, which a leak of 32 bytes per connection (4,000
+ * connections a round) reaches.
  */
+const ROUND_GROWTH_SLACK_BYTES = 128 * 1024;
+/** arrayBuffers may move this much between the first and the last round. */
 const HEAP_SLACK_BYTES = 256 * 1024;
 
 /**
@@ -88,8 +93,9 @@ test(`${ROUNDS} rounds of ${ROUND} connections ended four ways: heap after GC an
     }
     const heap = [base, ...after].map((m) => kib(m.heapUsed)).join(' → ');
     t.diagnostic(`heapUsed after GC: ${heap}`);
-    const growth = after[ROUNDS - 1]!.heapUsed - after[0]!.heapUsed;
-    assert.ok(growth <= HEAP_SLACK_BYTES, `heapUsed grew ${kib(growth)} from round 1 to round ${ROUNDS} (${heap})`);
+    const growths = after.slice(1).map((m, i) => m.heapUsed - after[i]!.heapUsed);
+    const steady = Math.min(...growths);
+    assert.ok(steady <= ROUND_GROWTH_SLACK_BYTES, `heapUsed grew by at least ${kib(steady)} in every round after the first (${heap})`);
     assert.ok(after[ROUNDS - 1]!.arrayBuffers - after[0]!.arrayBuffers <= HEAP_SLACK_BYTES, 'buffers kept across rounds');
     assert.ok(p.alive, p.stderr);
   } finally {
