@@ -10,18 +10,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { TestEngine, splitResponses, text, type RawClient } from './test/raw-client';
+import { eventually } from './test/eventually';
 import type { CannedResponse } from '../common/canned-response';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Wait (bounded) until fn() holds. */
-async function eventually(fn: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 // ───────────── 1. a validated canned response that cannot be built ─────────────
 

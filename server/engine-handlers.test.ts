@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient, TestEngine, splitResponses, type ParsedResponse } from './test/raw-client';
+import { eventually } from './test/eventually';
 import { openFdCount } from '../native-bridge/test/fds';
 import type { CannedResponse } from '../common/canned-response';
 import type { HandlerRequest, RequestHandler, ResponseStream, StreamCloseReason, WholeResponse } from './http-handler';
@@ -40,14 +41,6 @@ after(() => rmSync(base, { recursive: true, force: true }));
 const header = (r: ParsedResponse, name: string): string | null =>
   r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1] ?? null;
 
-/** Wait until `check` holds, polling; throws after `timeoutMs`. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 interface Chunked {
   head: string;

@@ -8,6 +8,7 @@ import type { CannedResponse } from '../common/canned-response';
 import { ACCEPT_BACKOFF_MS, MAX_OUTPUT_QUEUE_BYTES } from './engine';
 import { EngineProcess, prlimitAvailable } from './test/engine-process';
 import { RawClient, TestEngine, splitResponses } from './test/raw-client';
+import { eventually as waitUntil } from './test/eventually';
 import { TestRandom } from './http/test/random';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -68,13 +69,8 @@ test('never-reading client with a large canned answer: queued output stays under
   }
 });
 
-async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** eventually() with this file's bounds: 10 s, polled every 10 ms. */
+const eventually = (predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => waitUntil(predicate, what, timeoutMs, 10);
 
 /** Open `count` clients, `parallel` connects at a time. */
 async function openMany(e: TestEngine, count: number, parallel = 100): Promise<RawClient[]> {

@@ -12,6 +12,7 @@ import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
 import { parseAfterSeq, WRITE_PIECE_BYTES, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
 import { FakeStream } from './test/fake-http';
+import { eventually } from '../../server/test/eventually';
 
 const LISTEN = { host: '127.0.0.1', port: 8080 };
 const LISTENING: EngineStatus = { state: 'listening', listen: LISTEN, url: 'http://127.0.0.1:8080/' };
@@ -68,14 +69,8 @@ const backlogsOf = (s: FakeStream): number[] => framesOf(s).filter((f) => f.type
 /** Records frames complete so far (the stream may stop inside one while it is paced). */
 const recordsSoFar = (s: FakeStream): number => new FrameReader().push(s.bytes).filter((f) => f.type === FRAME_TYPE.records).length;
 
-/** Poll `check` (real time; the pump runs on real timers) until it holds or a second has passed. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const until = Date.now() + 1000;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`not within 1 s: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Poll `check` (real time; the pump runs on real timers) until it holds, for at most a second. */
+const within1s = (check: () => boolean, what: string): Promise<void> => eventually(check, what, 1000, 2);
 
 const statusesOf = (s: FakeStream): EngineStatus[] =>
   framesOf(s).filter((f) => f.type === FRAME_TYPE.status).map((f) => JSON.parse(Buffer.from(f.payload).toString('utf8')) as EngineStatus);
@@ -374,7 +369,7 @@ test('a flood paces each stream to a burst per tick, tells it its backlog, and s
 
   // A tick later the stream has another burst, and is told what is still behind.
   clock.t += paceTickMs;
-  await eventually(() => recordsSoFar(s) === 16, 'a second burst');
+  await within1s(() => recordsSoFar(s) === 16, 'a second burst');
   assert.deepEqual(backlogsOf(s), [1, 24]);
   clock.t += paceTickMs / 2;
   await new Promise((r) => setTimeout(r, 3 * paceTickMs));
@@ -388,7 +383,7 @@ test('a flood paces each stream to a burst per tick, tells it its backlog, and s
 
   // Nothing published for two windows: no flood; both streams get everything, in order, and hear they caught up.
   clock.t += 2000;
-  await eventually(() => recordsSoFar(s) === 40 && recordsSoFar(late) === 40, 'the rest at full speed');
+  await within1s(() => recordsSoFar(s) === 40 && recordsSoFar(late) === 40, 'the rest at full speed');
   assert.equal(feed.stats().flooded, false);
   const all = Array.from({ length: 40 }, (_, i) => i + 1);
   assert.deepEqual(idsOf(s), all);
@@ -418,7 +413,7 @@ test('a paced burst finishes the frame it started; the overrun is owed by the ne
   assert.equal(recordsSoFar(s), 2, 'still owed');
   assert.equal(backlogsOf(s).at(-1), 1, 'told what waits');
   clock.t += 2000;
-  await eventually(() => recordsSoFar(s) === 3, 'the rest, once the flood has passed');
+  await within1s(() => recordsSoFar(s) === 3, 'the rest, once the flood has passed');
   assert.deepEqual(idsOf(s), [1, 2, 3]);
 });
 
@@ -431,7 +426,7 @@ test('a slow reader is told its backlog while it is paused, and 0 when it has ca
   assert.deepEqual(idsOf(s), []);
   assert.equal(backlogsOf(s).at(-1), 5);
   s.queued = 0;
-  await eventually(() => recordsSoFar(s) === 5, 'drained');
+  await within1s(() => recordsSoFar(s) === 5, 'drained');
   assert.equal(backlogsOf(s).at(-1), 0);
 });
 
