@@ -10,7 +10,7 @@ import {
 } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import { decodeRecordBatch, RecordBatchBuilder, type RecordBatch } from '../../common/record-batch';
-import { parseAfterSeq, WRITE_PIECE_BYTES, RecordFeed, recordsFrame, statusFrame, type FeedOptions } from './record-feed';
+import { keptFrame, parseAfterSeq, WRITE_PIECE_BYTES, RecordFeed, statusFrame, type FeedOptions } from './record-feed';
 import { FakeStream } from './test/fake-http';
 import { eventually } from '../../server/test/eventually';
 
@@ -146,7 +146,7 @@ test('?after=: only newer frames are replayed; absent or unparseable replays eve
 });
 
 test('the history is bounded: oldest batches are dropped and counted; the newest is always kept', () => {
-  const frameBytes = recordsFrame(1, batchFor('/p1')).length;
+  const frameBytes = keptFrame(1, batchFor('/p1')).length;
   const feed = newFeed({ maxHistoryBytes: frameBytes * 3 });
   for (let i = 1; i <= 5; i++) feed.publishBatch(batchFor(`/p${i}`));
   const stats = feed.stats();
@@ -170,7 +170,7 @@ test('the history is bounded: oldest batches are dropped and counted; the newest
 });
 
 test('many drops keep sequence numbers and replay right (the kept array is compacted)', () => {
-  const frameBytes = recordsFrame(3000, batchFor('/q3000')).length;
+  const frameBytes = keptFrame(3000, batchFor('/q3000')).length;
   const feed = newFeed({ maxHistoryBytes: frameBytes * 2 });
   for (let i = 1; i <= 3000; i++) feed.publishBatch(batchFor(`/q${i}`));
   const s = new FakeStream();
@@ -316,7 +316,7 @@ test('close ends every stream; a later subscriber is ended at once', () => {
  * whose paced burst is `burstFrames` small frames.
  */
 function pacedFeed(floodFrames: number, burstFrames: number) {
-  const frameBytes = recordsFrame(1, batchFor('/00')).length;
+  const frameBytes = keptFrame(1, batchFor('/00')).length;
   const clock = { t: 0 };
   const paceTickMs = 5;
   const feed = newFeed({
@@ -431,7 +431,7 @@ test('a slow reader is told its backlog while it is paused, and 0 when it has ca
 });
 
 test('a stream whose backlog passes half the history is no longer paced: a long flood must not push its records out unsent', () => {
-  const frameBytes = recordsFrame(1, batchFor('/00')).length;
+  const frameBytes = keptFrame(1, batchFor('/00')).length;
   const clock = { t: 0 };
   const feed = newFeed({
     now: () => clock.t,

@@ -40,7 +40,7 @@
  * every PACE_TICK_MS, saying how many captured records it has not been sent, and
  * one saying 0 when it has caught up, so the page can say it is behind.
  */
-import { encodeBacklogFrame, encodeFrame, encodeRecordsFrame, encodeRecordsFrameParts, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
+import { encodeBacklogFrame, encodeFrame, encodeRecordsFrameParts, encodeStatusFrame, FRAME_TYPE } from '../../common/browser-protocol';
 import type { EngineStatus } from '../../common/inspector-api';
 import type { RecordBatch } from '../../common/record-batch';
 import type { ResponseStream } from '../../server/http-handler';
@@ -147,11 +147,6 @@ interface Subscriber {
 /** The frame for one status (sequence number 0: it does not move the page's cursor). */
 export function statusFrame(status: EngineStatus): Buffer {
   return asBuffer(encodeStatusFrame(status));
-}
-
-/** The frame for one batch with its sequence number: header and payload in one Buffer, encoded in place. */
-export function recordsFrame(seq: number, batch: RecordBatch): Buffer {
-  return asBuffer(encodeRecordsFrame(seq, batch));
 }
 
 /**
