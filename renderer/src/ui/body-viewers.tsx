@@ -9,7 +9,7 @@ import { describeJsonError, prettyJson } from '../model/json-pretty';
 import { parseMultipart, type MultipartPart } from '../model/multipart';
 import { parseMediaType } from '../model/media-type';
 import { parseUrlEncoded } from '../model/url-encoded';
-import { formatBytes } from '../model/format';
+import { formatBytes, formatCount } from '../model/format';
 import { HexView } from './hex-view';
 import { KeyValueTable } from './key-value-table';
 
@@ -33,7 +33,7 @@ function LongText({ text, className }: { text: string; className?: string }) {
       <pre className={`body-text ${className ?? ''}`} data-testid="body-view">{cut ? text.slice(0, TEXT_PREVIEW_CHARS) : text}</pre>
       {cut && (
         <button type="button" className="show-all" onClick={() => setAll(true)}>
-          Showing {TEXT_PREVIEW_CHARS.toLocaleString('en-US')} of {text.length.toLocaleString('en-US')} characters — show all
+          Showing {formatCount(TEXT_PREVIEW_CHARS)} of {formatCount(text.length)} characters — show all
         </button>
       )}
     </>
